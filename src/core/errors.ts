@@ -1,0 +1,58 @@
+/**
+ * User-facing error identifiers. Code decides with these; the words a person reads live in
+ * `messages.ts`, keyed by them (one place to reword, one day to translate).
+ */
+export const ERROR_IDS = [
+  // request validation (intake, pure)
+  'unknown-model',
+  'prompt-missing',
+  'prompt-too-short',
+  'prompt-too-long',
+  'negative-prompt-too-long',
+  'negative-prompt-unsupported',
+  'duration-unsupported',
+  'aspect-ratio-unsupported',
+  'quality-unsupported',
+  'cfg-scale-out-of-range',
+  'cfg-scale-unsupported',
+  'sound-unsupported',
+  'mode-unsupported',
+  'last-frame-without-first',
+  'frames-and-references',
+  'too-many-references',
+  'image-type-unsupported',
+  'image-too-large',
+  'image-too-small',
+  'image-dimensions-too-large',
+  // intake
+  'quota-exhausted',
+  'service-busy',
+  'no-provider',
+  // generation (worker)
+  'image-download-failed',
+  'image-not-an-image',
+  'content-rejected',
+  'provider-account',
+  'provider-rejected-request',
+  'provider-unavailable',
+  'generation-failed',
+  'timeout',
+  'cancelled',
+  'internal',
+] as const;
+
+export type ErrorId = (typeof ERROR_IDS)[number];
+
+/** A user-facing failure: an id, plus the facts the message needs (a limit, the allowed values). */
+export interface UserError {
+  id: ErrorId;
+  details?: Record<string, string | number | readonly (string | number)[]>;
+}
+
+export const userError = (id: ErrorId, details?: UserError['details']): UserError =>
+  details === undefined ? { id } : { id, details };
+
+/** A `Result` in the Sapphire manner: parsing returns a value or an error identifier, never throws. */
+export type Result<T, E = UserError> = { ok: true; value: T } | { ok: false; error: E };
+export const ok = <T>(value: T): Result<T, never> => ({ ok: true, value });
+export const err = <E>(error: E): Result<never, E> => ({ ok: false, error });

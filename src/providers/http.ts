@@ -1,0 +1,101 @@
+import type { ProviderName } from '../core/catalog.js';
+import { ProviderError } from './errors.js';
+
+/** The transport providers use: the global `fetch` (undici) unless a test or caller injects another. */
+export type Fetch = typeof fetch;
+
+export interface HttpOptions {
+  provider: ProviderName;
+  fetch?: Fetch;
+  /** Per-request time limit; past it the call fails as `transient`. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface JsonResponse {
+  status: number;
+  headers: Headers;
+  /** Parsed body, or `undefined` when it was empty or not JSON. */
+  body: unknown;
+}
+
+/** `Retry-After` as milliseconds: delta-seconds or an HTTP date. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/**
+ * One HTTP call that never throws anything but a {@link ProviderError}: network failures and time-outs
+ * become `transient`. The caller interprets the status and body (each provider has its own codes).
+ * Error messages name the path, never the query string or headers (keys live there).
+ */
+export async function requestJson(
+  url: string,
+  init: RequestInit,
+  options: HttpOptions,
+): Promise<JsonResponse> {
+  const doFetch = options.fetch ?? fetch;
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const where = new URL(url).pathname;
+  let response: Response;
+  try {
+    response = await doFetch(url, { ...init, signal });
+  } catch (cause) {
+    if (options.signal?.aborted) throw options.signal.reason ?? cause;
+    const timedOut = timeout.aborted;
+    throw new ProviderError('transient', `${timedOut ? 'timed out' : 'network error'} calling ${where}`, {
+      provider: options.provider,
+      cause,
+    });
+  }
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (cause) {
+    throw new ProviderError('transient', `connection lost reading ${where}`, {
+      provider: options.provider,
+      status: response.status,
+      cause,
+    });
+  }
+  let body: unknown;
+  if (text.length > 0) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+  }
+  return { status: response.status, headers: response.headers, body };
+}
+
+/**
+ * The kind an HTTP status implies when the body says nothing more specific: 429 rate-limited,
+ * 408 and 5xx transient, 401/403 account, 404 not found, other 4xx bad request.
+ */
+export function errorForStatus(
+  res: JsonResponse,
+  provider: ProviderName,
+  message: string,
+  code?: string,
+): ProviderError | undefined {
+  const { status } = res;
+  const base = { provider, status, ...(code === undefined ? {} : { code }) };
+  if (status === 429) {
+    const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
+    return new ProviderError('rate-limited', message, {
+      ...base,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    });
+  }
+  if (status === 408 || status >= 500) return new ProviderError('transient', message, base);
+  if (status === 401 || status === 403) return new ProviderError('account', message, base);
+  if (status === 404) return new ProviderError('not-found', message, base);
+  if (status >= 400) return new ProviderError('bad-request', message, base);
+  return undefined;
+}
