@@ -61,7 +61,7 @@ const schema = z.object({
   POLL_INTERVAL_MS: withDefault(intIn(100, 600_000, 'of milliseconds from 100 to 600000'), '5000'),
   QUOTA_DAILY_VIDEOS: withDefault(intIn(0, 100_000, 'from 0 to 100000'), '5'),
   JOB_DEADLINE_MS: withDefault(
-    intIn(10_000, 24 * 3_600_000, 'of milliseconds from 10000 to 86400000'),
+    intIn(1_000, 24 * 3_600_000, 'of milliseconds from 1000 to 86400000'),
     String(30 * 60_000),
   ),
   WORKER_CONCURRENCY: withDefault(intIn(1, 1000, 'from 1 to 1000'), '50'),

@@ -20,7 +20,8 @@ export function claimedType(ref: ImageRef): string | undefined {
   const declared = ref.contentType?.split(';')[0]?.trim().toLowerCase();
   if (declared) return declared === 'image/jpg' ? 'image/jpeg' : declared;
   const ext = ref.filename?.split('.').pop()?.toLowerCase();
-  return ext ? EXTENSION_TYPES[ext] : undefined;
+  // Own keys only: a name like `x.constructor` must not claim `Object` as its type.
+  return ext !== undefined && Object.hasOwn(EXTENSION_TYPES, ext) ? EXTENSION_TYPES[ext] : undefined;
 }
 
 /** Cheap checks of one image against what the platform says of it; no I/O. */

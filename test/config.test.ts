@@ -1,0 +1,284 @@
+import { describe, expect, it, vi } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+/** The smallest environment that starts: one provider key, so the default `worker` role has one. */
+const BASE = { RUNNINGHUB_API_KEY: 'rh-key' };
+
+/** The problem lines of a configuration that must fail; fails the test if it loads. */
+function problemsOf(env: Record<string, string | undefined>): string[] {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).problems;
+  }
+  throw new Error('expected loadConfig to throw a ConfigError');
+}
+
+/** The problem lines that name `variable` (each line starts with the name). */
+const about = (problems: string[], variable: string): string[] =>
+  problems.filter((p) => p.startsWith(`${variable}:`));
+
+describe('loadConfig defaults', () => {
+  it('fills every documented default from an environment with only a provider key', () => {
+    expect(loadConfig(BASE)).toEqual({
+      redisUrl: 'redis://127.0.0.1:6379',
+      roles: ['worker', 'http'],
+      discord: { token: undefined, apiUrl: 'https://discord.com/api' },
+      telegram: { token: undefined, apiUrl: 'https://api.telegram.org' },
+      runninghub: { apiKey: 'rh-key', apiUrl: 'https://www.runninghub.ai' },
+      runware: { apiKey: undefined, apiUrl: 'https://api.runware.ai/v1' },
+      publicUrl: undefined,
+      httpPort: 8080,
+      pollIntervalMs: 5000,
+      quotaDailyVideos: 5,
+      jobDeadlineMs: 30 * 60_000,
+      workerConcurrency: 50,
+      queuePrefix: 'reelay',
+      logLevel: 'info',
+    });
+  });
+
+  it('accepts a Runware key alone as the provider key', () => {
+    const config = loadConfig({ RUNWARE_API_KEY: 'rw-key' });
+    expect(config.runware.apiKey).toBe('rw-key');
+    expect(config.runninghub.apiKey).toBeUndefined();
+  });
+
+  it('defaults the roles to every platform with a token, plus worker and http', () => {
+    expect(loadConfig({ ...BASE, DISCORD_TOKEN: 'd' }).roles).toEqual(['discord', 'worker', 'http']);
+    expect(loadConfig({ ...BASE, TELEGRAM_BOT_TOKEN: 't' }).roles).toEqual(['telegram', 'worker', 'http']);
+    expect(loadConfig({ ...BASE, DISCORD_TOKEN: 'd', TELEGRAM_BOT_TOKEN: 't' }).roles).toEqual([
+      'discord',
+      'telegram',
+      'worker',
+      'http',
+    ]);
+  });
+
+  it('takes REELAY_ROLES as given, trimmed and without repeats', () => {
+    expect(loadConfig({ REELAY_ROLES: ' http , http,' }).roles).toEqual(['http']);
+    expect(loadConfig({ ...BASE, REELAY_ROLES: 'worker' }).roles).toEqual(['worker']);
+  });
+
+  it('reads every variable it is given', () => {
+    const config = loadConfig({
+      REDIS_URL: 'rediss://user:pw@redis.example:6380/2',
+      REELAY_ROLES: 'discord,telegram,worker,http',
+      DISCORD_TOKEN: 'd',
+      DISCORD_API_URL: 'http://127.0.0.1:9001/api',
+      TELEGRAM_BOT_TOKEN: 't',
+      TELEGRAM_API_URL: 'http://127.0.0.1:9002',
+      RUNNINGHUB_API_KEY: 'rh',
+      RUNNINGHUB_API_URL: 'http://127.0.0.1:9003',
+      RUNWARE_API_KEY: 'rw',
+      RUNWARE_API_URL: 'http://127.0.0.1:9004/v1',
+      PUBLIC_URL: 'https://reelay.example',
+      HTTP_PORT: '9090',
+      POLL_INTERVAL_MS: '250',
+      QUOTA_DAILY_VIDEOS: '0',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config).toMatchObject({
+      redisUrl: 'rediss://user:pw@redis.example:6380/2',
+      roles: ['discord', 'telegram', 'worker', 'http'],
+      discord: { token: 'd', apiUrl: 'http://127.0.0.1:9001/api' },
+      telegram: { token: 't', apiUrl: 'http://127.0.0.1:9002' },
+      runninghub: { apiKey: 'rh', apiUrl: 'http://127.0.0.1:9003' },
+      runware: { apiKey: 'rw', apiUrl: 'http://127.0.0.1:9004/v1' },
+      publicUrl: 'https://reelay.example',
+      httpPort: 9090,
+      pollIntervalMs: 250,
+      quotaDailyVideos: 0,
+      logLevel: 'debug',
+    });
+  });
+
+  it('counts empty strings as unset', () => {
+    const config = loadConfig({
+      ...BASE,
+      REDIS_URL: '',
+      REELAY_ROLES: '',
+      DISCORD_TOKEN: '',
+      TELEGRAM_BOT_TOKEN: '',
+      RUNWARE_API_KEY: '',
+      DISCORD_API_URL: '',
+      PUBLIC_URL: '',
+      HTTP_PORT: '',
+      POLL_INTERVAL_MS: '',
+      QUOTA_DAILY_VIDEOS: '',
+      LOG_LEVEL: '',
+    });
+    expect(config).toEqual(loadConfig(BASE));
+  });
+
+  it('counts an empty provider key as missing', () => {
+    const problems = problemsOf({ RUNNINGHUB_API_KEY: '', RUNWARE_API_KEY: '' });
+    expect(about(problems, 'RUNNINGHUB_API_KEY')).toHaveLength(1);
+  });
+
+  it('strips trailing slashes from URLs', () => {
+    const config = loadConfig({
+      ...BASE,
+      DISCORD_API_URL: 'http://127.0.0.1:9001/api/',
+      TELEGRAM_API_URL: 'http://127.0.0.1:9002//',
+      RUNNINGHUB_API_URL: 'https://www.runninghub.cn/',
+      RUNWARE_API_URL: 'https://api.runware.ai/v1/',
+      PUBLIC_URL: 'https://reelay.example/hooks/',
+    });
+    expect(config.discord.apiUrl).toBe('http://127.0.0.1:9001/api');
+    expect(config.telegram.apiUrl).toBe('http://127.0.0.1:9002');
+    expect(config.runninghub.apiUrl).toBe('https://www.runninghub.cn');
+    expect(config.runware.apiUrl).toBe('https://api.runware.ai/v1');
+    expect(config.publicUrl).toBe('https://reelay.example/hooks');
+  });
+
+  it('reads only the environment it is given, never process.env', () => {
+    vi.stubEnv('HTTP_PORT', 'not-a-port');
+    vi.stubEnv('REELAY_ROLES', 'bogus');
+    try {
+      const env = { ...BASE };
+      const config = loadConfig(env);
+      expect(config.httpPort).toBe(8080);
+      expect(config.roles).toEqual(['worker', 'http']);
+      expect(env).toEqual(BASE);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+});
+
+describe('loadConfig errors', () => {
+  it.each([
+    ['REDIS_URL', 'http://127.0.0.1:6379'],
+    ['REDIS_URL', '127.0.0.1:6379'],
+    ['HTTP_PORT', '0'],
+    ['HTTP_PORT', '70000'],
+    ['HTTP_PORT', 'abc'],
+    ['HTTP_PORT', '80.5'],
+    ['POLL_INTERVAL_MS', '10'],
+    ['POLL_INTERVAL_MS', 'soon'],
+    ['QUOTA_DAILY_VIDEOS', '-1'],
+    ['LOG_LEVEL', 'loud'],
+    ['REELAY_ROLES', 'worker,bogus'],
+    ['REELAY_ROLES', ','],
+    ['RUNNINGHUB_API_URL', 'ftp://x'],
+    ['RUNWARE_API_URL', 'api.runware.ai'],
+    ['DISCORD_API_URL', 'discord'],
+    ['TELEGRAM_API_URL', 'ws://127.0.0.1'],
+    ['PUBLIC_URL', 'not a url'],
+  ])('%s=%j is one problem naming the variable', (variable, value) => {
+    const problems = problemsOf({ ...BASE, [variable]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${variable}: \\S`));
+  });
+
+  it('lists several bad variables at once, one line each', () => {
+    const problems = problemsOf({
+      ...BASE,
+      REDIS_URL: 'http://x',
+      HTTP_PORT: '70000',
+      POLL_INTERVAL_MS: 'often',
+      QUOTA_DAILY_VIDEOS: '-1',
+      LOG_LEVEL: 'loud',
+      REELAY_ROLES: 'worker,bogus',
+      RUNNINGHUB_API_URL: 'ftp://x',
+      PUBLIC_URL: 'not a url',
+    });
+    const names = [
+      'REDIS_URL',
+      'HTTP_PORT',
+      'POLL_INTERVAL_MS',
+      'QUOTA_DAILY_VIDEOS',
+      'LOG_LEVEL',
+      'REELAY_ROLES',
+      'RUNNINGHUB_API_URL',
+      'PUBLIC_URL',
+    ];
+    for (const name of names) expect(about(problems, name), name).toHaveLength(1);
+    expect(problems).toHaveLength(names.length);
+    for (const line of problems) expect(line).not.toContain('\n');
+  });
+
+  it('puts every problem in the message, one per line', () => {
+    try {
+      loadConfig({ ...BASE, HTTP_PORT: 'abc', LOG_LEVEL: 'loud' });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      const error = e as ConfigError;
+      expect(error.name).toBe('ConfigError');
+      expect(error.message.split('\n').slice(1)).toEqual(error.problems.map((p) => `  ${p}`));
+    }
+  });
+
+  it('requires a provider key for the worker role, naming RUNNINGHUB_API_KEY', () => {
+    const problems = problemsOf({});
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^RUNNINGHUB_API_KEY: /);
+    expect(problems[0]).toContain('RUNWARE_API_KEY');
+    expect(problemsOf({ REELAY_ROLES: 'worker' })).toEqual(problems);
+  });
+
+  it('needs no provider key without the worker role', () => {
+    expect(loadConfig({ REELAY_ROLES: 'http' }).roles).toEqual(['http']);
+  });
+
+  it('requires DISCORD_TOKEN for the discord role', () => {
+    const problems = problemsOf({ ...BASE, REELAY_ROLES: 'discord' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^DISCORD_TOKEN: /);
+    expect(problemsOf({ ...BASE, REELAY_ROLES: 'discord,worker', DISCORD_TOKEN: '' })).toEqual(problems);
+  });
+
+  it('requires TELEGRAM_BOT_TOKEN for the telegram role', () => {
+    const problems = problemsOf({ ...BASE, REELAY_ROLES: 'telegram' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^TELEGRAM_BOT_TOKEN: /);
+  });
+
+  it('lists every missing token of the chosen roles together', () => {
+    const problems = problemsOf({ REELAY_ROLES: 'discord,telegram,worker' });
+    expect(problems.map((p) => p.split(':')[0])).toEqual([
+      'DISCORD_TOKEN',
+      'TELEGRAM_BOT_TOKEN',
+      'RUNNINGHUB_API_KEY',
+    ]);
+  });
+
+  it('never puts a value in a problem line: values may be secrets', () => {
+    const secrets = {
+      DISCORD_TOKEN: 'secret-token-123',
+      TELEGRAM_BOT_TOKEN: 'secret-telegram-456',
+      RUNNINGHUB_API_KEY: 'secret-rh-789',
+      RUNWARE_API_KEY: 'secret-rw-000',
+    };
+    const problems = problemsOf({
+      ...secrets,
+      REDIS_URL: 'http://:secret-redis-pw@127.0.0.1:6379',
+      RUNNINGHUB_API_URL: 'ftp://secret-host-path',
+      HTTP_PORT: 'abc',
+      LOG_LEVEL: 'secret-level',
+    });
+    expect(problems.length).toBeGreaterThanOrEqual(4);
+    for (const line of problems) {
+      for (const secret of [
+        ...Object.values(secrets),
+        'secret-redis-pw',
+        'secret-host-path',
+        'secret-level',
+      ]) {
+        expect(line).not.toContain(secret);
+      }
+    }
+  });
+
+  it('never puts a token in the message of a role problem', () => {
+    try {
+      loadConfig({ REELAY_ROLES: 'discord,worker', TELEGRAM_BOT_TOKEN: 'secret-token-123' });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as ConfigError).message).not.toContain('secret-token-123');
+    }
+  });
+});

@@ -1,0 +1,480 @@
+import { describe, expect, it } from 'vitest';
+import { MIB } from '../../src/core/catalog.js';
+import type { ErrorId, UserError } from '../../src/core/errors.js';
+import type { GenerationRequest, ImageRef, ValidRequest } from '../../src/core/request.js';
+import { checkImageMetadata, claimedType, validate } from '../../src/core/validate.js';
+
+const PROMPT = 'a red fox runs through fresh snow at dawn';
+
+/** An image as Discord describes an attachment: a PNG of 1024×768, 1 MiB. */
+const image = (name = 'photo.png', extra: Partial<ImageRef> = {}): ImageRef => ({
+  source: { kind: 'url', url: `https://cdn.example/attachments/${name}` },
+  filename: name,
+  contentType: 'image/png',
+  size: MIB,
+  width: 1024,
+  height: 768,
+  ...extra,
+});
+
+const refs = (n: number): ImageRef[] => Array.from({ length: n }, (_, i) => image(`ref${i + 1}.png`));
+
+function valid(req: GenerationRequest): ValidRequest {
+  const result = validate(req);
+  if (!result.ok) throw new Error(`expected a valid request, got ${JSON.stringify(result.error)}`);
+  return result.value;
+}
+
+function invalid(req: GenerationRequest, id: ErrorId): UserError {
+  const result = validate(req);
+  if (result.ok) throw new Error(`expected ${id}, got a valid request`);
+  expect(result.error.id).toBe(id);
+  return result.error;
+}
+
+const kling25 = (extra: Partial<GenerationRequest> = {}): GenerationRequest => ({
+  model: 'kling-2.5-turbo-pro',
+  prompt: PROMPT,
+  ...extra,
+});
+const o1 = (extra: Partial<GenerationRequest> = {}): GenerationRequest => ({
+  model: 'kling-o1',
+  prompt: PROMPT,
+  ...extra,
+});
+const o3 = (extra: Partial<GenerationRequest> = {}): GenerationRequest => ({
+  model: 'kling-o3-pro',
+  prompt: PROMPT,
+  references: refs(2),
+  ...extra,
+});
+
+describe('validate: model', () => {
+  it('refuses an unknown model and lists the known ones', () => {
+    const error = invalid({ model: 'sora-9', prompt: PROMPT }, 'unknown-model');
+    expect(error.details).toEqual({
+      model: 'sora-9',
+      allowed: ['kling-2.5-turbo-pro', 'kling-o1', 'kling-o3-pro'],
+    });
+  });
+
+  it('matches the model id exactly', () => {
+    invalid({ model: 'Kling-O1', prompt: PROMPT }, 'unknown-model');
+    invalid({ model: ' kling-o1', prompt: PROMPT }, 'unknown-model');
+  });
+});
+
+describe('validate: mode', () => {
+  it('derives text mode from a prompt alone', () => {
+    expect(valid(kling25()).mode).toBe('text');
+  });
+
+  it('derives first-frame mode from a first frame', () => {
+    const first = image('first.png');
+    const v = valid(kling25({ firstFrame: first }));
+    expect(v.mode).toBe('first-frame');
+    expect(v.images).toEqual({ first });
+  });
+
+  it('derives first-last mode from two frames', () => {
+    const first = image('first.png');
+    const last = image('last.png');
+    const v = valid(o1({ firstFrame: first, lastFrame: last }));
+    expect(v.mode).toBe('first-last');
+    expect(v.images).toEqual({ first, last });
+  });
+
+  it('derives reference mode from reference images', () => {
+    const references = refs(3);
+    const v = valid(o3({ references }));
+    expect(v.mode).toBe('reference');
+    expect(v.images).toEqual({ references });
+  });
+
+  it('carries a reference video next to the reference images', () => {
+    const video = image('motion.mp4', { contentType: 'video/mp4', size: 10 * MIB });
+    const v = valid(o3({ referenceVideo: video }));
+    expect(v.images.video).toEqual(video);
+  });
+
+  it('refuses a mode the model lacks: o3 with text only', () => {
+    const error = invalid({ model: 'kling-o3-pro', prompt: PROMPT }, 'mode-unsupported');
+    expect(error.details).toMatchObject({ model: 'kling-o3-pro', mode: 'text', allowed: ['reference'] });
+  });
+
+  it('refuses a mode the model lacks: o1 with references', () => {
+    const error = invalid(o1({ references: refs(2) }), 'mode-unsupported');
+    expect(error.details).toMatchObject({
+      model: 'kling-o1',
+      mode: 'reference',
+      allowed: ['text', 'first-frame', 'first-last'],
+    });
+  });
+
+  it('refuses a first frame on o3', () => {
+    invalid({ model: 'kling-o3-pro', prompt: PROMPT, firstFrame: image() }, 'mode-unsupported');
+  });
+
+  it('refuses a last frame without a first', () => {
+    invalid(kling25({ lastFrame: image() }), 'last-frame-without-first');
+  });
+
+  it('refuses frames and references together', () => {
+    invalid(o3({ firstFrame: image() }), 'frames-and-references');
+    invalid(o3({ lastFrame: image() }), 'frames-and-references');
+    invalid(kling25({ firstFrame: image(), references: refs(1) }), 'frames-and-references');
+  });
+
+  it('refuses a reference video without reference images', () => {
+    const video = image('motion.mp4', { contentType: 'video/mp4' });
+    invalid({ model: 'kling-o3-pro', prompt: PROMPT, referenceVideo: video }, 'mode-unsupported');
+  });
+});
+
+describe('validate: prompt', () => {
+  it('refuses a missing prompt', () => {
+    invalid({ model: 'kling-o1' }, 'prompt-missing');
+    invalid(o1({ prompt: '' }), 'prompt-missing');
+  });
+
+  it('refuses a whitespace-only prompt', () => {
+    invalid(o1({ prompt: ' \n\t  ' }), 'prompt-missing');
+  });
+
+  it('trims the prompt', () => {
+    expect(valid(o1({ prompt: `  ${PROMPT}\n` })).prompt).toBe(PROMPT);
+  });
+
+  it('refuses a prompt shorter than the minimum', () => {
+    const error = invalid(o1({ prompt: 'a' }), 'prompt-too-short');
+    expect(error.details).toEqual({ min: 2 });
+    expect(valid(o1({ prompt: 'ab' })).prompt).toBe('ab');
+  });
+
+  it('accepts a prompt of exactly the maximum and refuses one more', () => {
+    expect(valid(kling25({ prompt: 'x'.repeat(2000) })).prompt).toHaveLength(2000);
+    const error = invalid(kling25({ prompt: 'x'.repeat(2001) }), 'prompt-too-long');
+    expect(error.details).toEqual({ length: 2001, max: 2000 });
+  });
+
+  it('uses each model its own maximum (o3: 2500)', () => {
+    valid(o3({ prompt: 'x'.repeat(2500) }));
+    expect(invalid(o3({ prompt: 'x'.repeat(2501) }), 'prompt-too-long').details).toEqual({
+      length: 2501,
+      max: 2500,
+    });
+  });
+
+  it('refuses a 10,000-character prompt', () => {
+    const error = invalid(o1({ prompt: 'word '.repeat(2000) }), 'prompt-too-long');
+    expect(error.details).toMatchObject({ max: 2000 });
+  });
+
+  it('counts an emoji as one character', () => {
+    const fox = '🦊';
+    expect(fox.length).toBe(2);
+    expect(valid(kling25({ prompt: fox.repeat(2000) })).prompt).toBe(fox.repeat(2000));
+    expect(invalid(kling25({ prompt: fox.repeat(2001) }), 'prompt-too-long').details).toEqual({
+      length: 2001,
+      max: 2000,
+    });
+    invalid(kling25({ prompt: fox }), 'prompt-too-short');
+  });
+});
+
+describe('validate: negative prompt', () => {
+  it('keeps a negative prompt on a model that takes one', () => {
+    expect(valid(kling25({ negativePrompt: ' blur, text ' })).negativePrompt).toBe('blur, text');
+  });
+
+  it('ignores an empty or blank negative prompt', () => {
+    expect(valid(o1({ negativePrompt: '   ' }))).not.toHaveProperty('negativePrompt');
+  });
+
+  it('refuses a negative prompt on a model without one', () => {
+    expect(invalid(o1({ negativePrompt: 'blur' }), 'negative-prompt-unsupported').details).toEqual({
+      model: 'kling-o1',
+    });
+    invalid(o3({ negativePrompt: 'blur' }), 'negative-prompt-unsupported');
+  });
+
+  it('refuses a negative prompt that is too long', () => {
+    valid(kling25({ negativePrompt: 'x'.repeat(2500) }));
+    const error = invalid(kling25({ negativePrompt: 'x'.repeat(2501) }), 'negative-prompt-too-long');
+    expect(error.details).toMatchObject({ length: 2501, max: 2500 });
+  });
+});
+
+describe('validate: duration', () => {
+  it('refuses a duration the model lacks', () => {
+    const error = invalid(kling25({ duration: 7 }), 'duration-unsupported');
+    expect(error.details).toEqual({ model: 'kling-2.5-turbo-pro', duration: 7, allowed: [5, 10] });
+  });
+
+  it('keeps o3 within 3–15 s', () => {
+    expect(invalid(o3({ duration: 2 }), 'duration-unsupported').details).toMatchObject({ duration: 2 });
+    invalid(o3({ duration: 16 }), 'duration-unsupported');
+    expect(valid(o3({ duration: 15 })).duration).toBe(15);
+    expect(valid(o3({ duration: 3 })).duration).toBe(3);
+  });
+
+  it('refuses a fractional or non-finite duration', () => {
+    invalid(o3({ duration: 5.5 }), 'duration-unsupported');
+    invalid(o3({ duration: Number.NaN }), 'duration-unsupported');
+  });
+
+  it('accepts 10 s on o1', () => {
+    expect(valid(o1({ duration: 10 })).duration).toBe(10);
+  });
+
+  it("fills in the model's default duration", () => {
+    expect(valid(kling25()).duration).toBe(5);
+    expect(valid(o1()).duration).toBe(5);
+    expect(valid(o3()).duration).toBe(5);
+  });
+});
+
+describe('validate: aspect ratio', () => {
+  it('refuses an aspect ratio the model lacks', () => {
+    const error = invalid(o1({ aspectRatio: '4:3' }), 'aspect-ratio-unsupported');
+    expect(error.details).toEqual({
+      model: 'kling-o1',
+      aspectRatio: '4:3',
+      allowed: ['16:9', '9:16', '1:1'],
+    });
+    invalid(o3({ aspectRatio: '21:9' }), 'aspect-ratio-unsupported');
+  });
+
+  it('keeps a supported aspect ratio and fills in the default', () => {
+    expect(valid(kling25({ aspectRatio: '9:16' })).aspectRatio).toBe('9:16');
+    expect(valid(kling25()).aspectRatio).toBe('16:9');
+    expect(valid(o3()).aspectRatio).toBe('16:9');
+  });
+
+  it('refuses an aspect ratio in kling-2.5 image modes, where the clip follows the image', () => {
+    const error = invalid(kling25({ firstFrame: image(), aspectRatio: '1:1' }), 'aspect-ratio-unsupported');
+    expect(error.details).toMatchObject({ aspectRatio: '1:1', allowed: [], reason: 'follows-image' });
+    invalid(
+      kling25({ firstFrame: image(), lastFrame: image(), aspectRatio: '16:9' }),
+      'aspect-ratio-unsupported',
+    );
+  });
+
+  it('sets no aspect ratio in kling-2.5 image modes', () => {
+    expect(valid(kling25({ firstFrame: image() }))).not.toHaveProperty('aspectRatio');
+  });
+
+  it('takes an aspect ratio in o1 image modes', () => {
+    expect(valid(o1({ firstFrame: image(), aspectRatio: '1:1' })).aspectRatio).toBe('1:1');
+    expect(valid(o1({ firstFrame: image(), lastFrame: image() })).aspectRatio).toBe('16:9');
+  });
+});
+
+describe('validate: quality', () => {
+  it('takes std and pro on o1, std by default', () => {
+    expect(valid(o1({ quality: 'std' })).quality).toBe('std');
+    expect(valid(o1({ quality: 'pro' })).quality).toBe('pro');
+    expect(valid(o1()).quality).toBe('std');
+  });
+
+  it('refuses std on kling-2.5-turbo-pro', () => {
+    const error = invalid(kling25({ quality: 'std' }), 'quality-unsupported');
+    expect(error.details).toEqual({ model: 'kling-2.5-turbo-pro', quality: 'std', allowed: ['pro'] });
+    expect(valid(kling25()).quality).toBe('pro');
+  });
+
+  it('refuses a quality that no model has', () => {
+    invalid(o1({ quality: 'ultra' }), 'quality-unsupported');
+  });
+});
+
+describe('validate: cfg scale', () => {
+  it('fills in the default and keeps a value on the grid', () => {
+    expect(valid(kling25()).cfgScale).toBe(0.5);
+    expect(valid(kling25({ cfgScale: 0 })).cfgScale).toBe(0);
+    expect(valid(kling25({ cfgScale: 0.3 })).cfgScale).toBe(0.3);
+    expect(valid(kling25({ cfgScale: 0.7 })).cfgScale).toBe(0.7);
+    expect(valid(kling25({ cfgScale: 1 })).cfgScale).toBe(1);
+  });
+
+  it('refuses a value out of range', () => {
+    const error = invalid(kling25({ cfgScale: 1.5 }), 'cfg-scale-out-of-range');
+    expect(error.details).toEqual({ min: 0, max: 1, step: 0.1 });
+    invalid(kling25({ cfgScale: -0.1 }), 'cfg-scale-out-of-range');
+    invalid(kling25({ cfgScale: Number.NaN }), 'cfg-scale-out-of-range');
+    invalid(kling25({ cfgScale: Number.POSITIVE_INFINITY }), 'cfg-scale-out-of-range');
+  });
+
+  it('refuses a value off the step', () => {
+    invalid(kling25({ cfgScale: 0.55 }), 'cfg-scale-out-of-range');
+  });
+
+  it('refuses a cfg scale on a model without one', () => {
+    expect(invalid(o1({ cfgScale: 0.5 }), 'cfg-scale-unsupported').details).toEqual({ model: 'kling-o1' });
+    expect(valid(o1())).not.toHaveProperty('cfgScale');
+  });
+});
+
+describe('validate: sound', () => {
+  it('refuses sound on models without it', () => {
+    expect(invalid(kling25({ sound: true }), 'sound-unsupported').details).toEqual({
+      model: 'kling-2.5-turbo-pro',
+    });
+    invalid(o1({ sound: true }), 'sound-unsupported');
+  });
+
+  it('lets an explicit "no sound" pass on models without it', () => {
+    expect(valid(o1({ sound: false }))).not.toHaveProperty('sound');
+  });
+
+  it('defaults sound to off on o3 and keeps it when asked', () => {
+    expect(valid(o3()).sound).toBe(false);
+    expect(valid(o3({ sound: true })).sound).toBe(true);
+  });
+});
+
+describe('validate: references', () => {
+  it('takes 7 references and refuses 8', () => {
+    expect(valid(o3({ references: refs(7) })).images.references).toHaveLength(7);
+    const error = invalid(o3({ references: refs(8) }), 'too-many-references');
+    expect(error.details).toEqual({ count: 8, max: 7 });
+  });
+});
+
+describe('validate: image metadata', () => {
+  it('refuses a PDF by its content type', () => {
+    const pdf = image('doc.pdf', { contentType: 'application/pdf' });
+    const error = invalid(kling25({ firstFrame: pdf }), 'image-type-unsupported');
+    expect(error.details).toEqual({
+      which: 'first_frame',
+      type: 'application/pdf',
+      allowed: ['image/jpeg', 'image/png'],
+    });
+  });
+
+  it('refuses a PDF known only by its file name', () => {
+    const pdf: ImageRef = { source: { kind: 'url', url: 'https://cdn.example/x.pdf' }, filename: 'x.pdf' };
+    expect(invalid(o1({ firstFrame: pdf }), 'image-type-unsupported').details).toMatchObject({
+      type: 'application/pdf',
+    });
+  });
+
+  it('refuses a webp', () => {
+    const webp = image('photo.webp', { contentType: 'image/webp' });
+    expect(
+      invalid(o1({ firstFrame: image(), lastFrame: webp }), 'image-type-unsupported').details,
+    ).toMatchObject({
+      which: 'last_frame',
+      type: 'image/webp',
+    });
+  });
+
+  it('names the reference image at fault', () => {
+    const references = [...refs(2), image('x.webp', { contentType: 'image/webp' })];
+    expect(invalid(o3({ references }), 'image-type-unsupported').details).toMatchObject({ which: 'image3' });
+  });
+
+  it('refuses a 40 MB photo', () => {
+    const big = image('big.jpg', { contentType: 'image/jpeg', size: 40 * MIB });
+    expect(invalid(kling25({ firstFrame: big }), 'image-too-large').details).toEqual({
+      which: 'first_frame',
+      size: 40 * MIB,
+      max: 20 * MIB,
+    });
+  });
+
+  it('refuses a 200×200 image', () => {
+    const small = image('small.png', { width: 200, height: 200 });
+    expect(invalid(o1({ firstFrame: small }), 'image-too-small').details).toEqual({
+      which: 'first_frame',
+      min: 300,
+    });
+  });
+
+  it('refuses 4000 px on kling-2.5 (Runware takes up to 2048)', () => {
+    const huge = image('huge.jpg', { contentType: 'image/jpeg', width: 4000, height: 3000 });
+    expect(invalid(kling25({ firstFrame: huge }), 'image-dimensions-too-large').details).toEqual({
+      which: 'first_frame',
+      max: 2048,
+    });
+    expect(valid(o1({ firstFrame: huge })).mode).toBe('first-frame');
+  });
+
+  it('checks a reference video against the video limits', () => {
+    const notMp4 = image('clip.mov', { contentType: 'video/quicktime' });
+    invalid(o3({ referenceVideo: notMp4 }), 'image-type-unsupported');
+    const big = image('clip.mp4', { contentType: 'video/mp4', size: 60 * MIB });
+    expect(invalid(o3({ referenceVideo: big }), 'image-too-large').details).toMatchObject({
+      which: 'reference_video',
+      max: 50 * MIB,
+    });
+  });
+
+  it('passes an image the platform says nothing about (checked again on download)', () => {
+    const bare: ImageRef = { source: { kind: 'telegram', fileId: 'AgACAgIAAxkBAAI' } };
+    expect(valid(kling25({ firstFrame: bare })).images.first).toEqual(bare);
+  });
+});
+
+describe('claimedType', () => {
+  const source = { kind: 'url', url: 'https://cdn.example/x' } as const;
+
+  it('prefers the declared content type, without parameters, in lower case', () => {
+    expect(claimedType({ source, contentType: 'Image/PNG; charset=binary', filename: 'x.pdf' })).toBe(
+      'image/png',
+    );
+    expect(claimedType({ source, contentType: 'image/jpg' })).toBe('image/jpeg');
+  });
+
+  it('falls back to the file name extension', () => {
+    expect(claimedType({ source, filename: 'Photo.JPG' })).toBe('image/jpeg');
+    expect(claimedType({ source, filename: 'noextension' })).toBeUndefined();
+    expect(claimedType({ source, filename: 'x.tiff' })).toBeUndefined();
+  });
+
+  it('knows only its own extensions, not what an object inherits', () => {
+    expect(claimedType({ source, filename: 'x.constructor' })).toBeUndefined();
+    expect(claimedType({ source, filename: 'x.__proto__' })).toBeUndefined();
+  });
+
+  it('leaves an unknown type to the check of the real bytes', () => {
+    const limits = { types: ['image/png'], maxBytes: MIB, minSide: 1 };
+    expect(checkImageMetadata({ source, filename: 'x.constructor' }, limits, 'first_frame')).toBeUndefined();
+  });
+});
+
+describe('validate: credits', () => {
+  it('prices kling-2.5-turbo-pro per clip', () => {
+    expect(valid(kling25({ duration: 5 })).credits).toBe(175);
+    expect(valid(kling25({ duration: 10 })).credits).toBe(350);
+  });
+
+  it('prices kling-o1 by quality and duration', () => {
+    expect(valid(o1({ quality: 'std', duration: 5 })).credits).toBe(210);
+    expect(valid(o1({ quality: 'std', duration: 10 })).credits).toBe(420);
+    expect(valid(o1({ quality: 'pro', duration: 5 })).credits).toBe(280);
+    expect(valid(o1({ quality: 'pro', duration: 10 })).credits).toBe(560);
+  });
+
+  it('prices kling-o3-pro per second, more with sound', () => {
+    expect(valid(o3({ duration: 5 })).credits).toBe(360);
+    expect(valid(o3({ duration: 5, sound: true })).credits).toBe(450);
+    expect(valid(o3({ duration: 15, sound: true })).credits).toBe(1350);
+  });
+});
+
+describe('validate: result', () => {
+  it('returns a request with every default filled in', () => {
+    expect(valid(kling25())).toEqual({
+      model: 'kling-2.5-turbo-pro',
+      mode: 'text',
+      prompt: PROMPT,
+      duration: 5,
+      aspectRatio: '16:9',
+      quality: 'pro',
+      cfgScale: 0.5,
+      images: {},
+      credits: 175,
+    });
+  });
+});
