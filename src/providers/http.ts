@@ -76,7 +76,7 @@ export async function requestJson(
 
 /**
  * The kind an HTTP status implies when the body says nothing more specific: 429 rate-limited,
- * 408 and 5xx transient, 401/403 account, 404 not found, other 4xx bad request.
+ * 408 and 5xx transient, 401/402/403 account, 404 not found, other 4xx bad request.
  */
 export function errorForStatus(
   res: JsonResponse,
@@ -94,7 +94,8 @@ export function errorForStatus(
     });
   }
   if (status === 408 || status >= 500) return new ProviderError('transient', message, base);
-  if (status === 401 || status === 403) return new ProviderError('account', message, base);
+  // 402 Payment Required: out of balance (Runware documents it so).
+  if (status === 401 || status === 402 || status === 403) return new ProviderError('account', message, base);
   if (status === 404) return new ProviderError('not-found', message, base);
   if (status >= 400) return new ProviderError('bad-request', message, base);
   return undefined;

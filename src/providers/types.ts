@@ -15,10 +15,10 @@ export interface Media {
  * uploaded image's UUID).
  */
 export interface StagedMedia {
-  first?: string;
-  last?: string;
-  references?: string[];
-  video?: string;
+  first?: string | undefined;
+  last?: string | undefined;
+  references?: string[] | undefined;
+  video?: string | undefined;
 }
 
 export interface SubmitInput {
@@ -37,6 +37,7 @@ export interface SubmitInput {
 
 /** Where a task stands at the provider. */
 export type TaskStatus =
+  /** `progress` is a percentage, 0–100, when the provider reports one. */
   | { state: 'pending'; phase: 'queued' | 'running'; progress?: number }
   | { state: 'succeeded'; videoUrl: string; cost?: number }
   | { state: 'failed'; error: ProviderError };
