@@ -16,7 +16,8 @@ export interface RecordedRequest {
 
 /**
  * Faults a provider fake can inject. `rate-limit`: 429 with Retry-After; `server-error`: 500;
- * `slow`: answer after `slowMs`; `drop`: close the socket without answering; `content-rejected`,
+ * `slow`: answer after `slowMs`; `drop`: close the socket without answering; `client-error`: a
+ * plain HTTP 400; `content-rejected`,
  * `no-balance`, `bad-key`: the provider's own error for those; `task-failed`: the task fails at the
  * provider while generating.
  */
@@ -25,6 +26,7 @@ export type Fault =
   | 'server-error'
   | 'slow'
   | 'drop'
+  | 'client-error'
   | 'content-rejected'
   | 'no-balance'
   | 'bad-key'
@@ -177,14 +179,19 @@ export class FakeServer {
         if (waiter) waiter(held);
         else hold.waiting.push(held);
       });
-      if (res.destroyed) return;
+      // Carry on even if the client is gone: a real server that received a request acts on it
+      // whether or not the caller lives to read the answer (the crash tests rely on this).
     }
 
     const generic = this.faults.find(
       (f) =>
         (f.on === 'any' || f.on === recorded.kind) &&
         f.times > 0 &&
-        (f.fault === 'rate-limit' || f.fault === 'server-error' || f.fault === 'slow' || f.fault === 'drop'),
+        (f.fault === 'rate-limit' ||
+          f.fault === 'server-error' ||
+          f.fault === 'client-error' ||
+          f.fault === 'slow' ||
+          f.fault === 'drop'),
     );
     if (generic) {
       this.takeFaultExact(generic);
@@ -200,6 +207,10 @@ export class FakeServer {
           'retry-after': String(generic.retryAfterSeconds ?? 1),
         });
         res.end(JSON.stringify({ error: 'rate limited' }));
+        return;
+      } else if (generic.fault === 'client-error') {
+        res.writeHead(400, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: 'bad request' }));
         return;
       } else {
         res.writeHead(500, { 'content-type': 'application/json' });
