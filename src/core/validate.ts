@@ -43,8 +43,12 @@ export function checkImageMetadata(ref: ImageRef, limits: ImageLimits, which: st
   return undefined;
 }
 
-/** Length as a person counts it: code points, so an emoji is one character. */
-const charCount = (s: string): number => [...s].length;
+/**
+ * Length as the providers count it: UTF-16 code units (JavaScript's and Java's `length`), so an emoji
+ * is two. Counting code points would let an emoji-heavy prompt pass here and be refused — after
+ * the quota was charged — by the provider.
+ */
+const charCount = (s: string): number => s.length;
 
 function modeOf(req: GenerationRequest): Result<GenerationMode> {
   const refs = req.references ?? [];

@@ -1,0 +1,87 @@
+import type { ErrorId, UserError } from './errors.js';
+
+const list = (v: unknown): string => (Array.isArray(v) ? v.join(', ') : String(v));
+const mb = (bytes: unknown): string => `${Math.round(Number(bytes) / (1024 * 1024))} MB`;
+
+type Details = NonNullable<UserError['details']>;
+
+const TYPE_NAMES: Record<string, string> = {
+  'image/jpeg': 'a JPEG image',
+  'image/png': 'a PNG image',
+  'image/webp': 'a WebP image',
+  'image/gif': 'a GIF',
+  'image/bmp': 'a BMP image',
+  'image/heic': 'a HEIC photo',
+  'application/pdf': 'a PDF',
+  'video/mp4': 'an MP4 video',
+  'video/quicktime': 'a QuickTime video',
+};
+
+/** What to send instead: `['image/jpeg','image/png']` → "a JPEG or PNG image". */
+const wanted = (allowed: unknown): string => {
+  const types = (Array.isArray(allowed) ? allowed : []).map(String);
+  const names = types.map((t) => (t.split('/')[1] ?? t).toUpperCase());
+  const kind = types.every((t) => t.startsWith('video/')) ? 'video' : 'image';
+  return `${/^[AEFHILMNORSX]/.test(names[0] ?? '') ? 'an' : 'a'} ${names.join(' or ')} ${kind}`;
+};
+
+/** A media type as a person names it: `application/pdf` → "a PDF". */
+const typeName = (type: string): string =>
+  Object.hasOwn(TYPE_NAMES, type) ? TYPE_NAMES[type]! : `a ${type} file`;
+
+/** The words a person reads for each error id. Plain, specific, and saying what to do next. */
+const MESSAGES: Record<ErrorId, (d: Details) => string> = {
+  'unknown-model': (d) => `There is no model called "${d.model}". Choose one of: ${list(d.allowed)}.`,
+  'prompt-missing': () => 'Please describe the video you want: the prompt is empty.',
+  'prompt-too-short': (d) => `The prompt is too short: write at least ${d.min} characters.`,
+  'prompt-too-long': (d) =>
+    `The prompt is ${d.length} characters long; this model takes at most ${d.max}. Please shorten it.`,
+  'negative-prompt-too-long': (d) =>
+    `The negative prompt must be ${d.min}–${d.max} characters long (it is ${d.length}).`,
+  'negative-prompt-unsupported': (d) => `${d.model} does not take a negative prompt.`,
+  'duration-unsupported': (d) =>
+    `${d.model} can't make a ${d.duration}-second clip. Choose one of: ${list(d.allowed)} seconds.`,
+  'aspect-ratio-unsupported': (d) =>
+    d.reason === 'follows-image'
+      ? `With ${d.model}, an animated image keeps the image's own shape: leave out the aspect ratio.`
+      : `${d.model} doesn't do ${d.aspectRatio}. Choose one of: ${list(d.allowed)}.`,
+  'quality-unsupported': (d) => `${d.model} has no "${d.quality}" mode. Choose one of: ${list(d.allowed)}.`,
+  'cfg-scale-out-of-range': (d) =>
+    `The guidance scale must be from ${d.min} to ${d.max}, in steps of ${d.step}.`,
+  'cfg-scale-unsupported': (d) => `${d.model} does not take a guidance scale.`,
+  'sound-unsupported': (d) => `${d.model} can't add sound.`,
+  'mode-unsupported': (d) =>
+    d.mode === 'reference'
+      ? `${d.model} needs at least one reference image.`
+      : `${d.model} can't do ${d.mode} videos. It does: ${list(d.allowed)}.`,
+  'last-frame-without-first': () => 'A last frame needs a first frame too.',
+  'frames-and-references': () => 'Use either first/last frames or reference images, not both.',
+  'too-many-references': (d) => `You sent ${d.count} reference images; the most is ${d.max}.`,
+  'image-type-unsupported': (d) =>
+    `${d.which} is ${d.type === undefined ? 'not a file we can read' : typeName(String(d.type))}; please send ${wanted(d.allowed)}.`,
+  'image-too-large': (d) => `${d.which} is ${mb(d.size)}; the limit is ${mb(d.max)}.`,
+  'image-too-small': (d) => `${d.which} is too small: each side must be at least ${d.min} pixels.`,
+  'image-dimensions-too-large': (d) => `${d.which} is too large: each side must be at most ${d.max} pixels.`,
+  'quota-exhausted': (d) =>
+    `You've used your ${d.limit} videos for today. Your quota resets at ${new Date(Number(d.resetsAt)).toISOString().slice(11, 16)} UTC.`,
+  'service-busy': () => 'The service is busy right now. Please try again in a minute.',
+  'no-provider': (d) =>
+    `${d.model} isn't available on this server right now (no provider is configured for it).`,
+  'image-download-failed': (d) => `I couldn't download ${d.which ?? 'an image'}. Please send it again.`,
+  'image-not-an-image': (d) => `${d.which ?? 'A file'} isn't a JPEG or PNG image.`,
+  'content-rejected': () =>
+    "The video provider's content filter rejected this request. Try a different prompt or image.",
+  'provider-account': () =>
+    "The video provider refused this server's account (key or balance). An admin has to fix it.",
+  'provider-rejected-request': () => 'The video provider rejected the request as invalid.',
+  'provider-unavailable': () => 'The video provider is unavailable right now. Please try again later.',
+  'generation-failed': () => 'The video provider failed to make this clip.',
+  timeout: () => 'This took too long and was stopped.',
+  cancelled: () => 'Cancelled.',
+  internal: () => 'Something went wrong on our side.',
+};
+
+/** The message for a user-facing error. */
+export function messageFor(error: UserError): string {
+  return MESSAGES[error.id](error.details ?? {});
+}

@@ -1,0 +1,44 @@
+import type { UserError } from './errors.js';
+import type { ImageSourceRef, Requester, ValidRequest } from './request.js';
+
+/**
+ * Fetches the bytes behind an image reference of one kind (`url`, `telegram`, `file`). The worker owns
+ * this port; `main.ts` (or the command-line tool) plugs in one implementation per kind. An
+ * implementation reads at most `maxBytes` and throws a `MediaError` (jobs/media.ts) when the source
+ * is larger, missing or unreachable.
+ */
+export interface ImageSource {
+  fetch(
+    ref: ImageSourceRef,
+    options: { maxBytes: number; signal?: AbortSignal },
+  ): Promise<{ bytes: Uint8Array; contentType?: string }>;
+}
+
+/** Where a finished clip, or the news that there is none, goes. Plain JSON: it travels in jobs. */
+export type DeliveryTarget = { kind: 'file'; path: string };
+
+/** A finished clip on local disk, ready to post. */
+export interface ClipFile {
+  path: string;
+  size: number;
+  contentType: string;
+  /** The provider's own URL for the clip (signed, short-lived): the fallback when a file is too big to post. */
+  sourceUrl: string;
+}
+
+export interface DeliveryContext {
+  jobId: string;
+  target: DeliveryTarget;
+  requester: Requester;
+  request: ValidRequest;
+}
+
+/**
+ * Posts results back where the request came from. One implementation per target kind, plugged in by
+ * the composition root; the deliver job calls it at most once per outcome and retries it on error.
+ * Implementations must be safe to call again after a crash mid-call (a retried delivery).
+ */
+export interface ChatDelivery {
+  deliverClip(ctx: DeliveryContext, clip: ClipFile): Promise<void>;
+  deliverFailure(ctx: DeliveryContext, error: UserError): Promise<void>;
+}

@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import type { JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { CATALOG, candidateRoutes, findModel, type ModelSpec, type ProviderName } from '../core/catalog.js';
+import { err, ok, type Result, userError } from '../core/errors.js';
+import type { DeliveryTarget } from '../core/ports.js';
+import { type GenerationRequest, type Requester, userKey, type ValidRequest } from '../core/request.js';
+import { validate } from '../core/validate.js';
+import { cancelKey, GENERATE_JOB_OPTIONS, type GeneratePayload, type Queues } from './queues.js';
+import type { Quota } from './quota.js';
+
+export interface IntakeDeps {
+  queues: Queues;
+  quota: Quota;
+  /** For cancel flags; may be the queues' connection. */
+  redis: Redis;
+  jobDeadlineMs: number;
+  /**
+   * Providers the workers have keys for. When given, a request whose model no configured provider
+   * serves is refused at once instead of failing in the worker.
+   */
+  configuredProviders?: ReadonlySet<ProviderName>;
+  catalog?: readonly ModelSpec[];
+  /** Overrides of the generate jobs' retry policy (tests back off in milliseconds). */
+  jobOptions?: Partial<JobsOptions>;
+  now?: () => number;
+}
+
+export interface Accepted {
+  jobId: string;
+  /** Jobs waiting to start, this one included (1 = next). */
+  position: number;
+  request: ValidRequest;
+}
+
+export interface SubmitOptions {
+  /** False for the admin's command line: no quota unit is reserved. Default true. */
+  charge?: boolean;
+}
+
+export type CancelOutcome = 'cancelling' | 'not-found' | 'not-yours' | 'finished';
+
+export interface Intake {
+  /**
+   * validate → reserve a quota unit (the reservation id is the job id) → enqueue. Bad input and an
+   * exhausted quota return a user-facing error and touch nothing; a failed enqueue gives the unit back.
+   */
+  submit(
+    request: GenerationRequest,
+    requester: Requester,
+    target: DeliveryTarget,
+    options?: SubmitOptions,
+  ): Promise<Result<Accepted>>;
+  /**
+   * Asks a job to stop at its next step (the worker refunds and tells the user). Only the requester
+   * may cancel their own job.
+   */
+  cancel(jobId: string, requester: Requester): Promise<CancelOutcome>;
+}
+
+const CANCEL_FLAG_TTL_S = 24 * 3600;
+
+export function createIntake(deps: IntakeDeps): Intake {
+  const now = deps.now ?? Date.now;
+  const catalog = deps.catalog ?? CATALOG;
+  return {
+    async submit(request, requester, target, options = {}) {
+      const checked = validate(request, catalog);
+      if (!checked.ok) return checked;
+      const valid = checked.value;
+      if (deps.configuredProviders) {
+        const model = findModel(valid.model, catalog) as ModelSpec;
+        if (candidateRoutes(model, valid.mode, deps.configuredProviders).length === 0) {
+          return err(userError('no-provider', { model: valid.model }));
+        }
+      }
+      const jobId = randomUUID();
+      const charge = options.charge ?? true;
+      const user = userKey(requester);
+      if (charge) {
+        let reserved: Awaited<ReturnType<Quota['reserve']>>;
+        try {
+          reserved = await deps.quota.reserve(user, jobId);
+        } catch {
+          return err(userError('service-busy'));
+        }
+        if (!reserved.ok) {
+          return err(
+            userError('quota-exhausted', {
+              limit: reserved.limit,
+              used: reserved.used,
+              resetsAt: reserved.resetsAt,
+            }),
+          );
+        }
+      }
+      const createdAt = now();
+      const payload: GeneratePayload = {
+        v: 1,
+        request: valid,
+        requester,
+        target,
+        charged: charge,
+        createdAt,
+        deadlineAt: createdAt + deps.jobDeadlineMs,
+        state: { step: 'prepare', excluded: [] },
+      };
+      try {
+        await deps.queues.generate.add('generate', payload, {
+          ...GENERATE_JOB_OPTIONS,
+          ...deps.jobOptions,
+          jobId,
+        });
+      } catch {
+        if (charge) await deps.quota.refund(user, jobId).catch(() => undefined);
+        return err(userError('service-busy'));
+      }
+      const position = await deps.queues.generate.getWaitingCount().catch(() => 1);
+      return ok({ jobId, position: Math.max(1, position), request: valid });
+    },
+
+    async cancel(jobId, requester) {
+      const job = await deps.queues.generate.getJob(jobId);
+      if (!job) return 'not-found';
+      const data = job.data as Partial<GeneratePayload>;
+      if (!data.requester || userKey(data.requester) !== userKey(requester)) return 'not-yours';
+      const state = await job.getState();
+      if (state === 'completed' || state === 'failed' || data.state?.step === 'done') return 'finished';
+      await deps.redis.set(cancelKey(deps.queues.prefix, jobId), '1', 'EX', CANCEL_FLAG_TTL_S);
+      // A job waiting between polls would see the flag only at its next poll: wake it now.
+      if (state === 'delayed') await job.promote().catch(() => undefined);
+      return 'cancelling';
+    },
+  };
+}

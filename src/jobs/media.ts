@@ -1,0 +1,282 @@
+import { readFile, stat } from 'node:fs/promises';
+import type { ImageLimits } from '../core/catalog.js';
+import { type UserError, userError } from '../core/errors.js';
+import type { ImageSource } from '../core/ports.js';
+import type { ImageRef, ImageSourceRef } from '../core/request.js';
+import { checkImageMetadata } from '../core/validate.js';
+import type { Fetch } from '../providers/http.js';
+import type { Media } from '../providers/types.js';
+
+/**
+ * A media input could not be used. `retryable`: the source may answer later (network, 5xx);
+ * otherwise the user has to send something else, and `userError` says what.
+ */
+export class MediaError extends Error {
+  constructor(
+    readonly userError: UserError,
+    readonly retryable: boolean,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'MediaError';
+  }
+}
+
+/** Image sources by kind. `url` is built in; `telegram` and `file` are plugged in where they exist. */
+export type ImageSources = Partial<Record<ImageSourceRef['kind'], ImageSource>>;
+
+const DOWNLOAD_TIMEOUT_MS = 60_000;
+
+/**
+ * Reads an HTTP response body, stopping as soon as it passes `maxBytes` so a 4 GB "photo" costs us
+ * at most the limit. Throws a non-retryable MediaError with `image-too-large` then.
+ */
+async function readCapped(response: Response, maxBytes: number, which: string): Promise<Uint8Array> {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel();
+    throw new MediaError(
+      userError('image-too-large', { which, size: declared, max: maxBytes }),
+      false,
+      'too large',
+    );
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  if (response.body) {
+    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+      total += chunk.byteLength;
+      if (total > maxBytes) {
+        throw new MediaError(
+          userError('image-too-large', { which, size: total, max: maxBytes }),
+          false,
+          'too large',
+        );
+      }
+      chunks.push(chunk);
+    }
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The built-in `url` source: a plain GET, no credentials of ours, capped at `maxBytes`. */
+export function createUrlImageSource(options: { fetch?: Fetch; timeoutMs?: number } = {}): ImageSource {
+  const doFetch = options.fetch ?? fetch;
+  return {
+    async fetch(ref, { maxBytes, signal }) {
+      if (ref.kind !== 'url') throw new Error(`url source given a ${ref.kind} reference`);
+      const timeout = AbortSignal.timeout(options.timeoutMs ?? DOWNLOAD_TIMEOUT_MS);
+      const which = new URL(ref.url).pathname.split('/').pop() || 'image';
+      let response: Response;
+      try {
+        response = await doFetch(ref.url, {
+          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+          redirect: 'follow',
+        });
+      } catch (cause) {
+        throw new MediaError(
+          userError('image-download-failed', { which }),
+          true,
+          `download failed: ${String(cause)}`,
+        );
+      }
+      if (!response.ok) {
+        await response.body?.cancel();
+        // A 4xx (expired signed URL, deleted attachment) will not get better by asking again.
+        const retryable = response.status >= 500 || response.status === 429 || response.status === 408;
+        throw new MediaError(
+          userError('image-download-failed', { which }),
+          retryable,
+          `HTTP ${response.status}`,
+        );
+      }
+      const bytes = await readCapped(response, maxBytes, which);
+      const contentType = response.headers.get('content-type') ?? undefined;
+      return contentType === undefined ? { bytes } : { bytes, contentType };
+    },
+  };
+}
+
+/** A `file` source for the command-line tool only: local paths typed by the admin running it. */
+export function createFileImageSource(): ImageSource {
+  return {
+    async fetch(ref, { maxBytes }) {
+      if (ref.kind !== 'file') throw new Error(`file source given a ${ref.kind} reference`);
+      const which = ref.path.split('/').pop() ?? ref.path;
+      try {
+        const info = await stat(ref.path);
+        if (info.size > maxBytes) {
+          throw new MediaError(
+            userError('image-too-large', { which, size: info.size, max: maxBytes }),
+            false,
+            'too large',
+          );
+        }
+        return { bytes: await readFile(ref.path) };
+      } catch (error) {
+        if (error instanceof MediaError) throw error;
+        throw new MediaError(userError('image-download-failed', { which }), false, `cannot read ${ref.path}`);
+      }
+    },
+  };
+}
+
+/** What the bytes really are, from their first bytes, whatever the name or header says. */
+export function sniffType(bytes: Uint8Array): string | undefined {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 16));
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'image/jpeg';
+  if (
+    b.length >= 8 &&
+    b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))
+  ) {
+    return 'image/png';
+  }
+  if (b.length >= 12 && b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP') {
+    return 'image/webp';
+  }
+  if (b.length >= 6 && b.toString('latin1', 0, 4) === 'GIF8') return 'image/gif';
+  if (b.length >= 4 && b.toString('latin1', 0, 4) === '%PDF') return 'application/pdf';
+  if (b.length >= 12 && b.toString('latin1', 4, 8) === 'ftyp') {
+    return b.toString('latin1', 8, 10) === 'qt' ? 'video/quicktime' : 'video/mp4';
+  }
+  return undefined;
+}
+
+/** Width and height of a PNG or JPEG, read from its header; undefined when it can't be read. */
+export function imageSize(bytes: Uint8Array, type: string): { width: number; height: number } | undefined {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (type === 'image/png') {
+    if (b.length < 24 || b.toString('latin1', 12, 16) !== 'IHDR') return undefined;
+    return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
+  }
+  if (type === 'image/jpeg') {
+    let i = 2;
+    while (i + 9 < b.length) {
+      if (b[i] !== 0xff) return undefined;
+      const marker = b[i + 1]!;
+      if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01 || marker === 0xff) {
+        i += marker === 0xff ? 1 : 2;
+        continue;
+      }
+      const length = b.readUInt16BE(i + 2);
+      // SOF0–SOF15 carry the frame size, except DHT (C4), JPG (C8) and DAC (CC).
+      if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+        return { height: b.readUInt16BE(i + 5), width: b.readUInt16BE(i + 7) };
+      }
+      i += 2 + length;
+    }
+  }
+  return undefined;
+}
+
+/** Seconds of an MP4, from its `mvhd` box; undefined when there is none in the bytes. */
+export function mp4Duration(bytes: Uint8Array): number | undefined {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const at = b.indexOf('mvhd', 0, 'latin1');
+  if (at < 4 || at + 32 > b.length) return undefined;
+  const version = b[at + 4];
+  if (version === 1) {
+    const timescale = b.readUInt32BE(at + 24);
+    const duration = Number(b.readBigUInt64BE(at + 28));
+    return timescale > 0 ? duration / timescale : undefined;
+  }
+  const timescale = b.readUInt32BE(at + 16);
+  const duration = b.readUInt32BE(at + 20);
+  return timescale > 0 ? duration / timescale : undefined;
+}
+
+const EXTENSIONS: Record<string, string> = {
+  'image/jpeg': 'jpg',
+  'image/png': 'png',
+  'video/mp4': 'mp4',
+};
+
+/**
+ * Downloads one image and checks the real bytes against the model's limits: type by magic bytes
+ * (a PDF renamed .png is caught here), size, and dimensions from the header.
+ */
+export async function loadImage(
+  ref: ImageRef,
+  limits: ImageLimits,
+  which: string,
+  sources: ImageSources,
+  signal?: AbortSignal,
+): Promise<Media> {
+  const source = sources[ref.source.kind];
+  if (!source) {
+    throw new MediaError(
+      userError('image-download-failed', { which }),
+      false,
+      `no ${ref.source.kind} image source`,
+    );
+  }
+  const fetched = await source.fetch(
+    ref.source,
+    signal ? { maxBytes: limits.maxBytes, signal } : { maxBytes: limits.maxBytes },
+  );
+  const type = sniffType(fetched.bytes);
+  if (type === undefined || !limits.types.includes(type)) {
+    throw new MediaError(
+      type?.startsWith('image/') || type === undefined
+        ? userError(type === undefined ? 'image-not-an-image' : 'image-type-unsupported', {
+            which,
+            ...(type === undefined ? {} : { type }),
+            allowed: limits.types,
+          })
+        : userError('image-type-unsupported', { which, type, allowed: limits.types }),
+      false,
+      `unsupported content ${type ?? 'unknown'}`,
+    );
+  }
+  const size = imageSize(fetched.bytes, type);
+  const problem = checkImageMetadata(
+    { source: ref.source, contentType: type, size: fetched.bytes.byteLength, ...(size ?? {}) },
+    limits,
+    which,
+  );
+  if (problem) throw new MediaError(problem, false, problem.id);
+  return { bytes: fetched.bytes, contentType: type, filename: `${which}.${EXTENSIONS[type] ?? 'bin'}` };
+}
+
+/** Downloads the reference video and checks it is an MP4 within size and length. */
+export async function loadVideo(
+  ref: ImageRef,
+  limits: { types: string[]; maxBytes: number; maxSeconds: number },
+  sources: ImageSources,
+  signal?: AbortSignal,
+): Promise<Media> {
+  const which = 'reference_video';
+  const source = sources[ref.source.kind];
+  if (!source) {
+    throw new MediaError(
+      userError('image-download-failed', { which }),
+      false,
+      `no ${ref.source.kind} source`,
+    );
+  }
+  const fetched = await source.fetch(
+    ref.source,
+    signal ? { maxBytes: limits.maxBytes, signal } : { maxBytes: limits.maxBytes },
+  );
+  const type = sniffType(fetched.bytes);
+  if (type === undefined || !limits.types.includes(type)) {
+    throw new MediaError(
+      userError('image-type-unsupported', { which, type: type ?? 'unknown', allowed: limits.types }),
+      false,
+      'not an mp4',
+    );
+  }
+  const seconds = mp4Duration(fetched.bytes);
+  if (seconds !== undefined && seconds > limits.maxSeconds + 0.05) {
+    throw new MediaError(
+      userError('duration-unsupported', {
+        model: 'reference video',
+        duration: Math.round(seconds),
+        allowed: [`≤${limits.maxSeconds}`],
+      }),
+      false,
+      'video too long',
+    );
+  }
+  return { bytes: fetched.bytes, contentType: type, filename: `${which}.mp4` };
+}

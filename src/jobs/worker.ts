@@ -1,0 +1,70 @@
+import { type ConnectionOptions, Worker, type WorkerOptions } from 'bullmq';
+import { type UserError, userError } from '../core/errors.js';
+import { createDeliverProcessor, type DeliverDeps } from './deliver.js';
+import { createGenerateProcessor, finalizeFailure, type GenerateDeps } from './generate.js';
+import { DELIVER_QUEUE, GENERATE_QUEUE, generatePayloadSchema } from './queues.js';
+
+export interface WorkersOptions {
+  /** A connection for the workers' blocking commands (`maxRetriesPerRequest: null`). */
+  connection: ConnectionOptions;
+  generate: GenerateDeps;
+  deliver: DeliverDeps;
+  /** Jobs one worker runs at once per queue. Step jobs are short, so this can be high. */
+  concurrency: number;
+  /** Overrides for BullMQ's worker options (tests shorten the lock and stalled intervals). */
+  workerOptions?: Partial<WorkerOptions>;
+}
+
+export interface Workers {
+  generate: Worker;
+  deliver: Worker;
+  /** Waits for the jobs in hand, then stops. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the generate and deliver workers. Every step of a generate job is safe to repeat, so a
+ * job is allowed to stall (its worker died) several times before BullMQ gives up on it; when it
+ * does, the `failed` handler still refunds and answers the user.
+ */
+export function startWorkers(options: WorkersOptions): Workers {
+  const { generate: g, connection } = options;
+  const base: WorkerOptions = {
+    connection,
+    prefix: g.queues.prefix,
+    concurrency: options.concurrency,
+    maxStalledCount: 10,
+    ...options.workerOptions,
+  };
+  const generate = new Worker(GENERATE_QUEUE, createGenerateProcessor(g), base);
+  const deliver = new Worker(DELIVER_QUEUE, createDeliverProcessor(options.deliver), base);
+
+  generate.on('failed', (job, error) => {
+    if (!job) return;
+    const finalAttempt = job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError';
+    if (!finalAttempt) return;
+    const parsed = generatePayloadSchema.safeParse(job.data);
+    if (!parsed.success) return;
+    const known = parsed.data.state.error;
+    // Our own failures already did this; BullMQ's (stalled too often) did not. Repeating is harmless.
+    finalizeFailure(
+      g,
+      job.id as string,
+      parsed.data,
+      known ? (known as UserError) : userError('internal'),
+    ).catch((err: unknown) =>
+      g.logger.error({ jobId: job.id, err: String(err) }, 'could not finalize a failed job'),
+    );
+  });
+  for (const w of [generate, deliver]) {
+    w.on('error', (err) => g.logger.error({ queue: w.name, err: err.message }, 'worker error'));
+  }
+
+  return {
+    generate,
+    deliver,
+    async close() {
+      await Promise.all([generate.close(), deliver.close()]);
+    },
+  };
+}

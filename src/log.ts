@@ -1,0 +1,49 @@
+import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
+
+export type { Logger };
+
+/**
+ * Field paths that may carry a secret. Job payloads will carry Discord interaction tokens; provider
+ * clients carry keys. Redacted wherever they appear in a log object.
+ */
+const REDACT = [
+  'token',
+  'apiKey',
+  'authorization',
+  'headers.authorization',
+  '*.token',
+  '*.apiKey',
+  '*.authorization',
+  '*.interactionToken',
+  '*.*.interactionToken',
+  'target.interactionToken',
+  'config.discord.token',
+  'config.telegram.token',
+  'config.runninghub.apiKey',
+  'config.runware.apiKey',
+];
+
+/**
+ * Builds the process logger (pino, JSON lines). `destination` lets tests capture every line.
+ * Built once in the composition root and passed down; never a module-level singleton.
+ */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options: LoggerOptions = {
+    level,
+    base: { service: 'reelay' },
+    redact: { paths: REDACT, censor: '[redacted]' },
+  };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+/**
+ * Removes secrets that may hide inside free text (an error message quoting a URL): anything shaped
+ * like a bot token or a Bearer value, and every literal secret given.
+ */
+export function scrub(text: string, secrets: readonly (string | undefined)[] = []): string {
+  let out = text;
+  for (const s of secrets) if (s && s.length >= 6) out = out.split(s).join('[redacted]');
+  return out
+    .replace(/Bearer\s+[A-Za-z0-9._~+/=-]+/g, 'Bearer [redacted]')
+    .replace(/\/bot\d+:[A-Za-z0-9_-]+/g, '/bot[redacted]');
+}

@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Job } from 'bullmq';
+import { type App, createApp } from '../../src/app.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import { deliverJobId } from '../../src/jobs/queues.js';
+import { createLogger } from '../../src/log.js';
+import { FakeFileHost } from '../fakes/files.js';
+import type { ProviderFake } from '../fakes/provider.js';
+import { createRunningHubFake } from '../fakes/runninghub.js';
+import { createRunwareFake } from '../fakes/runware.js';
+import { waitFor } from './wait.js';
+
+/** Chat-platform tokens set in every harness env: no request to a provider may carry them. */
+export const CHAT_TOKENS = {
+  DISCORD_TOKEN: 'MTA5ODc2NTQzMjEwOTg3NjU0.Gx1y2z.discord-secret-token-value',
+  TELEGRAM_BOT_TOKEN: '7123456789:AAH-telegram-secret-token-value',
+};
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface HarnessOptions {
+  /** Which providers get a key (default both). */
+  providers?: ('runninghub' | 'runware')[];
+  /** Extra or overriding environment variables. */
+  env?: Record<string, string>;
+  /** Start the generate and deliver workers in this process (default true). */
+  workers?: boolean;
+  pollsToComplete?: number;
+}
+
+export interface Finished {
+  state: 'completed' | 'failed';
+  job: Job;
+  deliver: Job | undefined;
+}
+
+export interface Harness {
+  app: App;
+  config: Config;
+  env: Record<string, string>;
+  prefix: string;
+  rh: ProviderFake;
+  rw: ProviderFake;
+  files: FakeFileHost;
+  /** Every log line the app wrote (JSON). */
+  logs: string[];
+  /** A path in this test's own temporary folder. */
+  out(name: string): string;
+  /** Waits until the generate job ended and, if it succeeded, its delivery too. */
+  finished(jobId: string, timeoutMs?: number): Promise<Finished>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real app (intake, queues, quota, workers) against the provider fakes and a file host, on a
+ * queue prefix of its own. `close()` removes every key under that prefix.
+ */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const wanted = options.providers ?? ['runninghub', 'runware'];
+  const rh = await createRunningHubFake({ pollsToComplete: options.pollsToComplete ?? 2 });
+  const rw = await createRunwareFake({ pollsToComplete: options.pollsToComplete ?? 2 });
+  const files = await FakeFileHost.start();
+  const dir = await mkdtemp(join(tmpdir(), 'reelay-test-'));
+  const prefix = `test-${randomUUID()}`;
+  const env: Record<string, string> = {
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    POLL_INTERVAL_MS: '100',
+    QUOTA_DAILY_VIDEOS: '5',
+    LOG_LEVEL: 'debug',
+    ...CHAT_TOKENS,
+    REELAY_ROLES: 'worker',
+    ...(wanted.includes('runninghub')
+      ? { RUNNINGHUB_API_KEY: rh.apiKey, RUNNINGHUB_API_URL: rh.baseUrl }
+      : {}),
+    ...(wanted.includes('runware') ? { RUNWARE_API_KEY: rw.apiKey, RUNWARE_API_URL: rw.baseUrl } : {}),
+    ...options.env,
+  };
+  const config = loadConfig(env);
+  const logs: string[] = [];
+  const logger = createLogger('debug', { write: (line: string) => void logs.push(line) });
+  const app = createApp({
+    config,
+    logger,
+    jobOptions: { backoff: { type: 'exponential', delay: 50 } },
+    workerOptions: { lockDuration: 2_000, stalledInterval: 1_000 },
+  });
+  if (options.workers ?? true) app.startWorkers();
+
+  return {
+    app,
+    config,
+    env,
+    prefix,
+    rh,
+    rw,
+    files,
+    logs,
+    out: (name) => join(dir, name),
+    async finished(jobId, timeoutMs = 20_000) {
+      return waitFor(
+        async () => {
+          const job = await app.queues.generate.getJob(jobId);
+          const state = await job?.getState();
+          if (!job || (state !== 'completed' && state !== 'failed')) return undefined;
+          const deliver = await app.queues.deliver.getJob(deliverJobId(jobId));
+          const dState = await deliver?.getState();
+          if (state === 'completed' && dState !== 'completed' && dState !== 'failed') return undefined;
+          return { state, job, deliver } as Finished;
+        },
+        { timeoutMs, what: `job ${jobId} to finish` },
+      );
+    },
+    async close() {
+      await app.close();
+      await cleanRedis(prefix);
+      await Promise.all([rh.close(), rw.close(), files.close()]);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Deletes every key under a test's prefix (queues, quota, cancel flags). */
+export async function cleanRedis(prefix: string): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Every byte a provider fake received, as text: for "no secret was sent" checks. */
+export function everythingSent(fake: ProviderFake): string {
+  return fake.server.requests
+    .map(
+      (r) =>
+        `${r.method} ${r.path}?${r.query.toString()}\n${JSON.stringify(r.headers)}\n${r.body.toString('latin1')}`,
+    )
+    .join('\n');
+}

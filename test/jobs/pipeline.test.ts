@@ -1,0 +1,421 @@
+import { readFile } from 'node:fs/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { GenerationRequest, ImageRef, Requester } from '../../src/core/request.js';
+import {
+  CHAT_TOKENS,
+  everythingSent,
+  type Harness,
+  type HarnessOptions,
+  startHarness,
+} from '../helpers/harness.js';
+import { makePng, photoJpeg } from '../helpers/media.js';
+
+const alice: Requester = { platform: 'discord', userId: 'alice' };
+let h: Harness | undefined;
+
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+async function harness(options: HarnessOptions): Promise<Harness> {
+  h = await startHarness(options);
+  return h;
+}
+
+/** Puts `count` distinct images on the file host; returns their refs and bytes. */
+function images(host: Harness, count: number, first = 1): { refs: ImageRef[]; bytes: Buffer[] } {
+  const bytes = Array.from({ length: count }, (_, i) =>
+    i === 0 && first === 0 ? photoJpeg() : makePng(320 + i, 400, first + i),
+  );
+  const refs = bytes.map((b, i) => {
+    const jpeg = b[0] === 0xff;
+    const name = `img${i + 1}.${jpeg ? 'jpg' : 'png'}`;
+    return {
+      source: { kind: 'url' as const, url: host.files.put(name, b, jpeg ? 'image/jpeg' : 'image/png') },
+      filename: name,
+      contentType: jpeg ? 'image/jpeg' : 'image/png',
+      size: b.length,
+    };
+  });
+  return { refs, bytes };
+}
+
+interface ClipCase {
+  name: string;
+  provider: 'runninghub' | 'runware';
+  request: GenerationRequest;
+  frames: 'none' | 'first' | 'first-last' | 'references';
+  imageCount: number;
+  /** RunningHub endpoint path, or Runware model. */
+  expect: string;
+}
+
+const CASES: ClipCase[] = [
+  {
+    name: 'kling-2.5 text on RunningHub',
+    provider: 'runninghub',
+    frames: 'none',
+    imageCount: 0,
+    request: { model: 'kling-2.5-turbo-pro', prompt: 'a cat surfing a wave', aspectRatio: '9:16' },
+    expect: 'kling-v2.5-turbo-pro/text-to-video',
+  },
+  {
+    name: 'kling-2.5 first frame on RunningHub',
+    provider: 'runninghub',
+    frames: 'first',
+    imageCount: 1,
+    request: { model: 'kling-2.5-turbo-pro', prompt: 'the photo comes alive', duration: 10 },
+    expect: 'kling-v2.5-turbo-pro/image-to-video',
+  },
+  {
+    name: 'kling-2.5 first + last on RunningHub',
+    provider: 'runninghub',
+    frames: 'first-last',
+    imageCount: 2,
+    request: { model: 'kling-2.5-turbo-pro', prompt: 'morph from one to the other' },
+    expect: 'kling-v2.5-turbo-pro/image-to-video',
+  },
+  {
+    name: 'kling-2.5 text on Runware',
+    provider: 'runware',
+    frames: 'none',
+    imageCount: 0,
+    request: { model: 'kling-2.5-turbo-pro', prompt: 'a city at night, neon rain', negativePrompt: 'blurry' },
+    expect: 'klingai:6@1',
+  },
+  {
+    name: 'kling-2.5 first frame on Runware',
+    provider: 'runware',
+    frames: 'first',
+    imageCount: 1,
+    request: { model: 'kling-2.5-turbo-pro', prompt: 'slow push in' },
+    expect: 'klingai:6@1',
+  },
+  {
+    name: 'kling-2.5 first + last on Runware',
+    provider: 'runware',
+    frames: 'first-last',
+    imageCount: 2,
+    request: { model: 'kling-2.5-turbo-pro', prompt: 'winter turns to spring', duration: 10, cfgScale: 0.7 },
+    expect: 'klingai:6@1',
+  },
+  {
+    name: 'kling-o1 text on RunningHub',
+    provider: 'runninghub',
+    frames: 'none',
+    imageCount: 0,
+    request: { model: 'kling-o1', prompt: 'a paper boat in a storm', quality: 'pro' },
+    expect: 'kling-video-o1/text-to-video',
+  },
+  {
+    name: 'kling-o1 first frame on RunningHub',
+    provider: 'runninghub',
+    frames: 'first',
+    imageCount: 1,
+    request: { model: 'kling-o1', prompt: 'hair moves in the wind', aspectRatio: '1:1' },
+    expect: 'kling-video-o1/image-to-video',
+  },
+  {
+    name: 'kling-o1 first + last on RunningHub',
+    provider: 'runninghub',
+    frames: 'first-last',
+    imageCount: 2,
+    request: { model: 'kling-o1', prompt: 'a book becomes a phoenix', quality: 'pro', duration: 10 },
+    expect: 'kling-video-o1/start-to-end',
+  },
+  {
+    name: 'kling-o3-pro reference with 7 images',
+    provider: 'runninghub',
+    frames: 'references',
+    imageCount: 7,
+    request: {
+      model: 'kling-o3-pro',
+      prompt: 'the samurai from the references spins',
+      duration: 8,
+      sound: true,
+    },
+    expect: 'kling-video-o3-pro/reference-to-video',
+  },
+];
+
+describe('a clip goes from intake to a file', () => {
+  for (const c of CASES) {
+    it(c.name, async () => {
+      const t = await harness({ providers: [c.provider] });
+      const fake = c.provider === 'runninghub' ? t.rh : t.rw;
+      // The first image of each case is a real JPEG; the rest distinct PNGs.
+      const { refs, bytes } = images(t, c.imageCount, 0);
+      const request: GenerationRequest = { ...c.request };
+      if (c.frames === 'first' || c.frames === 'first-last') request.firstFrame = refs[0]!;
+      if (c.frames === 'first-last') request.lastFrame = refs[1]!;
+      if (c.frames === 'references') request.references = refs;
+      const out = t.out('clip.mp4');
+
+      const accepted = await t.app.intake.submit(request, alice, { kind: 'file', path: out });
+      if (!accepted.ok) throw new Error(`refused: ${accepted.error.id}`);
+      const done = await t.finished(accepted.value.jobId);
+
+      expect(done.state).toBe('completed');
+      expect(await readFile(out)).toEqual(fake.video);
+      expect(fake.submitCount()).toBe(1);
+      const submitted = fake.submitted()[0]!;
+      if (c.provider === 'runninghub') {
+        expect(fake.server.requestsOf('submit')[0]!.path).toBe(`/openapi/v2/${c.expect}`);
+      } else {
+        expect(submitted.model).toBe(c.expect);
+      }
+      // The provider received exactly the images' bytes, in order.
+      expect(fake.media().map((m) => m.bytes)).toEqual(bytes);
+      if (c.frames === 'references') {
+        expect(submitted.imageUrls).toHaveLength(7);
+        expect(submitted.imageUrls).toEqual(fake.media().map((m) => m.handle));
+      }
+      // One unit charged and committed.
+      const usage = await t.app.quota.usage('discord:alice');
+      expect(usage).toMatchObject({ used: 1, inFlight: 0 });
+      // One clip delivered.
+      expect(fake.server.requestsOf('download')).toHaveLength(1);
+      expect((await t.app.queues.deliver.getJobCounts('completed')).completed).toBe(1);
+      // No chat-platform token reached the provider, and none is in a log line.
+      for (const token of Object.values(CHAT_TOKENS)) {
+        expect(everythingSent(fake)).not.toContain(token);
+        expect(t.logs.join('\n')).not.toContain(token);
+      }
+    });
+  }
+});
+
+describe('failures and retries', () => {
+  it('retries 429s, 5xx, dropped connections and timeouts, and the job succeeds', async () => {
+    const t = await harness({ providers: ['runninghub'] });
+    const { refs } = images(t, 1);
+    t.rh.server.inject('drop', { on: 'upload' });
+    t.rh.server.inject('rate-limit', { on: 'submit', retryAfterSeconds: 1 });
+    t.rh.server.inject('server-error', { on: 'submit' });
+    t.rh.server.inject('server-error', { on: 'query', times: 2 });
+    const out = t.out('clip.mp4');
+    const accepted = await t.app.intake.submit(
+      { model: 'kling-2.5-turbo-pro', prompt: 'retry me', firstFrame: refs[0]! },
+      alice,
+      { kind: 'file', path: out },
+    );
+    if (!accepted.ok) throw new Error(accepted.error.id);
+    const done = await t.finished(accepted.value.jobId, 30_000);
+    expect(done.state).toBe('completed');
+    expect(await readFile(out)).toEqual(t.rh.video);
+    // Two refused submits (429, 500) and the accepted one; a task was created once.
+    expect(t.rh.submitted()).toHaveLength(1);
+    // The 429 waited Retry-After without counting as an attempt: 3 transient failures (drop, 500, 2×500 → 4).
+    expect(done.job.attemptsMade).toBeLessThanOrEqual(5);
+    expect(await t.app.quota.usage('discord:alice')).toMatchObject({ used: 1, inFlight: 0 });
+  });
+
+  it('a rate limit delays the job by Retry-After without counting as a failure', async () => {
+    const t = await harness({ providers: ['runware'] });
+    t.rw.server.inject('rate-limit', { on: 'query', retryAfterSeconds: 1, times: 2 });
+    const accepted = await t.app.intake.submit({ model: 'kling-2.5-turbo-pro', prompt: 'patience' }, alice, {
+      kind: 'file',
+      path: t.out('clip.mp4'),
+    });
+    if (!accepted.ok) throw new Error(accepted.error.id);
+    const started = Date.now();
+    const done = await t.finished(accepted.value.jobId);
+    expect(done.state).toBe('completed');
+    // BullMQ counts the run that completed; the two rate-limited waits added none.
+    expect(done.job.attemptsMade).toBe(1);
+    const queries = t.rw.server.requestsOf('query');
+    // The second query came at least the Retry-After (1 s) after the first, rate-limited one.
+    expect(queries[1]!.at - queries[0]!.at).toBeGreaterThanOrEqual(950);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
+  });
+
+  const permanent = [
+    { fault: 'content-rejected' as const, on: 'submit', id: 'content-rejected' },
+    { fault: 'content-rejected' as const, on: 'query', id: 'content-rejected' },
+    { fault: 'bad-key' as const, on: 'submit', id: 'provider-account' },
+    { fault: 'no-balance' as const, on: 'submit', id: 'provider-account' },
+    { fault: 'task-failed' as const, on: 'query', id: 'generation-failed' },
+  ];
+  for (const provider of ['runninghub', 'runware'] as const) {
+    for (const p of permanent) {
+      it(`${provider}: ${p.fault} at ${p.on} fails at once as ${p.id} and refunds`, async () => {
+        const t = await harness({ providers: [provider] });
+        const fake = provider === 'runninghub' ? t.rh : t.rw;
+        fake.server.inject(p.fault, { on: p.on });
+        const accepted = await t.app.intake.submit(
+          { model: 'kling-2.5-turbo-pro', prompt: 'forbidden thing' },
+          alice,
+          {
+            kind: 'file',
+            path: t.out('clip.mp4'),
+          },
+        );
+        if (!accepted.ok) throw new Error(accepted.error.id);
+        const done = await t.finished(accepted.value.jobId);
+        expect(done.state).toBe('failed');
+        expect(done.job.failedReason).toBe(p.id);
+        expect(done.job.attemptsMade).toBe(1);
+        expect(fake.submitCount()).toBe(1);
+        expect(await t.app.quota.usage('discord:alice')).toMatchObject({ used: 0, inFlight: 0 });
+        // The failure is handed to delivery, once, so the user is told.
+        expect(done.deliver?.data.outcome).toEqual({ kind: 'failure', error: { id: p.id } });
+      });
+    }
+  }
+
+  for (const on of ['upload', 'submit', 'query'] as const) {
+    it(`no 4xx is retried: an HTTP 400 at ${on} fails the job after one try`, async () => {
+      const t = await harness({ providers: ['runninghub'] });
+      const { refs } = images(t, 1);
+      t.rh.server.inject('client-error', { on });
+      const accepted = await t.app.intake.submit(
+        { model: 'kling-2.5-turbo-pro', prompt: 'four hundred', firstFrame: refs[0]! },
+        alice,
+        { kind: 'file', path: t.out('clip.mp4') },
+      );
+      if (!accepted.ok) throw new Error(accepted.error.id);
+      const done = await t.finished(accepted.value.jobId);
+      expect(done.state).toBe('failed');
+      expect(done.job.failedReason).toBe('provider-rejected-request');
+      expect(done.job.attemptsMade).toBe(1);
+      expect(t.rh.server.requestsOf(on)).toHaveLength(1);
+      expect(await t.app.quota.usage('discord:alice')).toMatchObject({ used: 0, inFlight: 0 });
+    });
+  }
+
+  it('a job past its deadline fails as timeout and refunds', async () => {
+    const t = await harness({
+      providers: ['runninghub'],
+      env: { JOB_DEADLINE_MS: '1500' },
+      pollsToComplete: 10_000,
+    });
+    const accepted = await t.app.intake.submit({ model: 'kling-o1', prompt: 'never finishes' }, alice, {
+      kind: 'file',
+      path: t.out('clip.mp4'),
+    });
+    if (!accepted.ok) throw new Error(accepted.error.id);
+    const done = await t.finished(accepted.value.jobId);
+    expect(done.state).toBe('failed');
+    expect(done.job.failedReason).toBe('timeout');
+    expect(await t.app.quota.usage('discord:alice')).toMatchObject({ used: 0, inFlight: 0 });
+  });
+
+  it('a cancelled job stops at its next step and refunds; only its requester may cancel it', async () => {
+    const t = await harness({
+      providers: ['runninghub'],
+      pollsToComplete: 10_000,
+      env: { POLL_INTERVAL_MS: '60000' },
+    });
+    const accepted = await t.app.intake.submit({ model: 'kling-o1', prompt: 'stop me' }, alice, {
+      kind: 'file',
+      path: t.out('clip.mp4'),
+    });
+    if (!accepted.ok) throw new Error(accepted.error.id);
+    const { jobId } = accepted.value;
+    const { waitFor } = await import('../helpers/wait.js');
+    // Waiting a whole minute between polls: cancel must wake it, not wait.
+    await waitFor(async () => (await (await t.app.queues.generate.getJob(jobId))?.getState()) === 'delayed');
+    expect(await t.app.intake.cancel(jobId, { platform: 'discord', userId: 'mallory' })).toBe('not-yours');
+    expect(await t.app.intake.cancel(jobId, alice)).toBe('cancelling');
+    const done = await t.finished(jobId);
+    expect(done.state).toBe('failed');
+    expect(done.job.failedReason).toBe('cancelled');
+    expect(await t.app.quota.usage('discord:alice')).toMatchObject({ used: 0, inFlight: 0 });
+    expect(await t.app.intake.cancel(jobId, alice)).toBe('finished');
+  });
+
+  it('an image that is really a PDF fails with a specific error, nothing submitted, refunded', async () => {
+    const t = await harness({ providers: ['runninghub'] });
+    const { documentPdf } = await import('../helpers/media.js');
+    const url = t.files.put('cat.png', documentPdf(), 'image/png');
+    const accepted = await t.app.intake.submit(
+      {
+        model: 'kling-2.5-turbo-pro',
+        prompt: 'animate',
+        firstFrame: { source: { kind: 'url', url }, filename: 'cat.png' },
+      },
+      alice,
+      { kind: 'file', path: t.out('clip.mp4') },
+    );
+    if (!accepted.ok) throw new Error(accepted.error.id);
+    const done = await t.finished(accepted.value.jobId);
+    expect(done.state).toBe('failed');
+    expect(done.job.failedReason).toBe('image-type-unsupported');
+    expect(t.rh.submitCount()).toBe(0);
+    expect(t.rh.media()).toHaveLength(0);
+    expect(await t.app.quota.usage('discord:alice')).toMatchObject({ used: 0, inFlight: 0 });
+  });
+});
+
+describe('intake', () => {
+  it('50 concurrent submits by one user with a limit of 5: exactly 5 accepted', async () => {
+    const t = await harness({ providers: ['runninghub'], workers: false });
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        t.app.intake.submit({ model: 'kling-o1', prompt: `clip number ${i}` }, alice, {
+          kind: 'file',
+          path: t.out(`${i}.mp4`),
+        }),
+      ),
+    );
+    const accepted = results.filter((r) => r.ok);
+    expect(accepted).toHaveLength(5);
+    expect(results.filter((r) => !r.ok && r.error.id === 'quota-exhausted')).toHaveLength(45);
+    expect(await t.app.queues.generate.getWaitingCount()).toBe(5);
+    expect(await t.app.quota.usage('discord:alice')).toMatchObject({ used: 5, left: 0 });
+  });
+
+  it('bad input is refused before anything is queued or charged', async () => {
+    const t = await harness({ providers: ['runninghub'], workers: false });
+    const bad: GenerationRequest[] = [
+      { model: 'kling-9000', prompt: 'x x' },
+      { model: 'kling-o1' },
+      { model: 'kling-o1', prompt: 'x'.repeat(10_000) },
+      { model: 'kling-o1', prompt: 'hello', duration: 7 },
+      {
+        model: 'kling-2.5-turbo-pro',
+        prompt: 'hello',
+        firstFrame: {
+          source: { kind: 'url', url: 'http://127.0.0.1:9/a.pdf' },
+          contentType: 'application/pdf',
+        },
+      },
+      {
+        model: 'kling-2.5-turbo-pro',
+        prompt: 'hello',
+        firstFrame: {
+          source: { kind: 'url', url: 'http://127.0.0.1:9/a.png' },
+          contentType: 'image/png',
+          size: 40 * 1024 * 1024,
+        },
+      },
+    ];
+    const ids = [];
+    for (const request of bad) {
+      const r = await t.app.intake.submit(request, alice, { kind: 'file', path: t.out('x.mp4') });
+      expect(r.ok).toBe(false);
+      if (!r.ok) ids.push(r.error.id);
+    }
+    expect(ids).toEqual([
+      'unknown-model',
+      'prompt-missing',
+      'prompt-too-long',
+      'duration-unsupported',
+      'image-type-unsupported',
+      'image-too-large',
+    ]);
+    expect(await t.app.queues.generate.count()).toBe(0);
+    expect(await t.app.quota.usage('discord:alice')).toMatchObject({ used: 0 });
+  });
+
+  it('a model no configured provider serves is refused at intake', async () => {
+    const t = await harness({ providers: ['runware'], workers: false });
+    const r = await t.app.intake.submit({ model: 'kling-o1', prompt: 'hello' }, alice, {
+      kind: 'file',
+      path: t.out('x.mp4'),
+    });
+    expect(r).toEqual({ ok: false, error: { id: 'no-provider', details: { model: 'kling-o1' } } });
+    expect(await t.app.quota.usage('discord:alice')).toMatchObject({ used: 0 });
+  });
+});
