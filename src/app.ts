@@ -28,6 +28,8 @@ export interface AppOptions {
   jobOptions?: Partial<JobsOptions>;
   /** Transport for providers and downloads; the global fetch by default. */
   fetch?: Fetch;
+  /** Per-call time limit of provider requests (tests shorten it to exercise time-outs). */
+  providerTimeoutMs?: number;
   now?: () => number;
 }
 
@@ -45,9 +47,15 @@ export interface App {
 }
 
 /** The video providers that have a key, in a map the worker picks routes from. */
-export function createProviders(config: Config, fetch?: Fetch): Map<ProviderName, VideoProvider> {
+export function createProviders(
+  config: Config,
+  options: { fetch?: Fetch; timeoutMs?: number } = {},
+): Map<ProviderName, VideoProvider> {
   const providers = new Map<ProviderName, VideoProvider>();
-  const withFetch = fetch ? { fetch } : {};
+  const withFetch = {
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+  };
   if (config.runninghub.apiKey) {
     providers.set(
       'runninghub',
@@ -75,7 +83,10 @@ export function createApp(options: AppOptions): App {
   redis.on('error', (e) => logger.warn({ err: e.message }, 'redis connection error'));
   const queues = createQueues(redis, config.queuePrefix);
   const quota = createQuota(redis, { prefix: config.queuePrefix, limit: config.quotaDailyVideos });
-  const providers = createProviders(config, options.fetch);
+  const providers = createProviders(config, {
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.providerTimeoutMs ? { timeoutMs: options.providerTimeoutMs } : {}),
+  });
   const intake = createIntake({
     queues,
     quota,

@@ -29,6 +29,8 @@ export interface HarnessOptions {
   /** Start the generate and deliver workers in this process (default true). */
   workers?: boolean;
   pollsToComplete?: number;
+  /** Provider call time limit (default: the providers' own, 30 s). */
+  providerTimeoutMs?: number;
 }
 
 export interface Finished {
@@ -87,6 +89,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logger,
     jobOptions: { backoff: { type: 'exponential', delay: 50 } },
     workerOptions: { lockDuration: 2_000, stalledInterval: 1_000 },
+    ...(options.providerTimeoutMs ? { providerTimeoutMs: options.providerTimeoutMs } : {}),
   });
   if (options.workers ?? true) app.startWorkers();
 

@@ -177,7 +177,8 @@ describe('a clip goes from intake to a file', () => {
       // One clip delivered.
       expect(fake.server.requestsOf('download')).toHaveLength(1);
       expect((await t.app.queues.deliver.getJobCounts('completed')).completed).toBe(1);
-      // No chat-platform token reached the provider, and none is in a log line.
+      // No chat-platform token reached the provider, and no token or key is in a log line.
+      expect(t.logs.join('\n')).not.toContain(fake.apiKey);
       for (const token of Object.values(CHAT_TOKENS)) {
         expect(everythingSent(fake)).not.toContain(token);
         expect(t.logs.join('\n')).not.toContain(token);
@@ -188,8 +189,10 @@ describe('a clip goes from intake to a file', () => {
 
 describe('failures and retries', () => {
   it('retries 429s, 5xx, dropped connections and timeouts, and the job succeeds', async () => {
-    const t = await harness({ providers: ['runninghub'] });
+    const t = await harness({ providers: ['runninghub'], providerTimeoutMs: 400 });
     const { refs } = images(t, 1);
+    t.rh.server.slowMs = 1_500;
+    t.rh.server.inject('slow', { on: 'query' });
     t.rh.server.inject('drop', { on: 'upload' });
     t.rh.server.inject('rate-limit', { on: 'submit', retryAfterSeconds: 1 });
     t.rh.server.inject('server-error', { on: 'submit' });
@@ -206,8 +209,9 @@ describe('failures and retries', () => {
     expect(await readFile(out)).toEqual(t.rh.video);
     // Two refused submits (429, 500) and the accepted one; a task was created once.
     expect(t.rh.submitted()).toHaveLength(1);
-    // The 429 waited Retry-After without counting as an attempt: 3 transient failures (drop, 500, 2×500 → 4).
-    expect(done.job.attemptsMade).toBeLessThanOrEqual(5);
+    expect(t.rh.server.requestsOf('submit')).toHaveLength(3);
+    // Four failed attempts (drop, 500, time-out, 500, 500 → five; the 429 is not one) and the one that completed.
+    expect(done.job.attemptsMade).toBe(6);
     expect(await t.app.quota.usage('discord:alice')).toMatchObject({ used: 1, inFlight: 0 });
   });
 

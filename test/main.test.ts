@@ -1,0 +1,89 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Harness, startHarness } from './helpers/harness.js';
+import { waitFor } from './helpers/wait.js';
+
+let h: Harness | undefined;
+let child: ChildProcess | undefined;
+afterEach(async () => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+  child = undefined;
+  await h?.close();
+  h = undefined;
+});
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+function start(env: Record<string, string>) {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out = { stdout: '', stderr: '' };
+  proc.stdout?.on('data', (d: Buffer) => (out.stdout += d.toString()));
+  proc.stderr?.on('data', (d: Buffer) => (out.stderr += d.toString()));
+  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
+  return { proc, out, exited };
+}
+
+describe('the service process (npm start runs this)', () => {
+  it('a bad configuration stops the start with one line per problem, naming each variable', async () => {
+    const run = start({
+      REDIS_URL: 'http://nope',
+      HTTP_PORT: '99999',
+      LOG_LEVEL: 'loud',
+      RUNNINGHUB_API_KEY: 'k-123456',
+    });
+    child = run.proc;
+    expect(await run.exited).toBe(78);
+    const lines = run.out.stderr.trim().split('\n');
+    expect(lines[0]).toBe('reelay: invalid configuration:');
+    expect(lines.slice(1).map((l) => l.trim().split(':')[0])).toEqual([
+      'REDIS_URL',
+      'HTTP_PORT',
+      'LOG_LEVEL',
+    ]);
+    expect(run.out.stderr).not.toContain('k-123456');
+  });
+
+  it('starts the worker and http roles, serves health, and stops cleanly on SIGTERM', async () => {
+    h = await startHarness({ workers: false });
+    const port = await freePort();
+    const run = start({ ...h.env, REELAY_ROLES: 'worker,http', HTTP_PORT: String(port), LOG_LEVEL: 'info' });
+    child = run.proc;
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok, {
+      what: 'healthz',
+    });
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+    // The running worker picks up a job from intake in this process.
+    const accepted = await h.app.intake.submit(
+      { model: 'kling-o1', prompt: 'from the service' },
+      { platform: 'discord', userId: 'u1' },
+      {
+        kind: 'file',
+        path: h.out('svc.mp4'),
+      },
+    );
+    if (!accepted.ok) throw new Error(accepted.error.id);
+    expect((await h.finished(accepted.value.jobId)).state).toBe('completed');
+    run.proc.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+    const logs = run.out.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { msg: string });
+    expect(logs.map((l) => l.msg)).toEqual(
+      expect.arrayContaining(['worker started', 'http server listening', 'delivered']),
+    );
+    for (const secret of [h.env.RUNNINGHUB_API_KEY!, h.env.DISCORD_TOKEN!, h.env.TELEGRAM_BOT_TOKEN!]) {
+      expect(run.out.stdout).not.toContain(secret);
+    }
+  });
+});
