@@ -38,6 +38,7 @@ export const ERROR_IDS = [
   'generation-failed',
   'timeout',
   'cancelled',
+  'delivery-failed',
   'internal',
 ] as const;
 

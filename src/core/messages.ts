@@ -78,6 +78,8 @@ const MESSAGES: Record<ErrorId, (d: Details) => string> = {
   'generation-failed': () => 'The video provider failed to make this clip.',
   timeout: () => 'This took too long and was stopped.',
   cancelled: () => 'Cancelled.',
+  'delivery-failed': () =>
+    "The clip was made, but I couldn't post it here. An admin can find it in the logs.",
   internal: () => 'Something went wrong on our side.',
 };
 

@@ -11,7 +11,7 @@ import {
 } from '../core/catalog.js';
 import { type UserError, userError } from '../core/errors.js';
 import { userKey } from '../core/request.js';
-import type { Logger } from '../log.js';
+import { type Logger, scrub } from '../log.js';
 import { ProviderError } from '../providers/errors.js';
 import type { StagedMedia, TaskStatus, VideoProvider } from '../providers/types.js';
 import { type ImageSources, loadImage, loadVideo, MediaError } from './media.js';
@@ -118,7 +118,7 @@ export function createGenerateProcessor(deps: GenerateDeps) {
     /** Ends the job for good: refund, tell the user, fail without retry. Safe to repeat. */
     const fail = async (error: UserError, cause?: unknown): Promise<never> => {
       log.warn(
-        { error: error.id, cause: cause instanceof Error ? cause.message : undefined },
+        { error: error.id, cause: cause instanceof Error ? scrub(cause.message) : undefined },
         'generation failed',
       );
       await finalizeFailure(deps, jobId, data, error);
@@ -302,7 +302,7 @@ export function createGenerateProcessor(deps: GenerateDeps) {
         if (error.kind === 'transient') {
           if (lastAttempt) return await fail(userError('provider-unavailable'), error);
           log.warn(
-            { provider: error.provider, step: data.state.step, err: error.message },
+            { provider: error.provider, step: data.state.step, err: scrub(error.message) },
             'transient error, will retry',
           );
           throw error;
@@ -325,7 +325,7 @@ export function createGenerateProcessor(deps: GenerateDeps) {
       }
       if (lastAttempt) return await fail(userError('internal'), error);
       log.error(
-        { err: error instanceof Error ? error.message : String(error) },
+        { err: scrub(error instanceof Error ? error.message : String(error)) },
         'unexpected error, will retry',
       );
       throw error;

@@ -1,8 +1,9 @@
 import { type ConnectionOptions, Worker, type WorkerOptions } from 'bullmq';
 import { type UserError, userError } from '../core/errors.js';
+import { scrub } from '../log.js';
 import { createDeliverProcessor, type DeliverDeps } from './deliver.js';
 import { createGenerateProcessor, finalizeFailure, type GenerateDeps } from './generate.js';
-import { DELIVER_QUEUE, GENERATE_QUEUE, generatePayloadSchema } from './queues.js';
+import { DELIVER_QUEUE, deliverPayloadSchema, GENERATE_QUEUE, generatePayloadSchema } from './queues.js';
 
 export interface WorkersOptions {
   /** A connection for the workers' blocking commands (`maxRetriesPerRequest: null`). */
@@ -55,6 +56,32 @@ export function startWorkers(options: WorkersOptions): Workers {
     ).catch((err: unknown) =>
       g.logger.error({ jobId: job.id, err: String(err) }, 'could not finalize a failed job'),
     );
+  });
+  deliver.on('failed', (job, error) => {
+    if (!job) return;
+    const finalAttempt = job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError';
+    const parsed = deliverPayloadSchema.safeParse(job.data);
+    if (!finalAttempt || !parsed.success || parsed.data.outcome.kind !== 'clip') return;
+    // The clip exists but could not be posted: the user must still hear back.
+    const { data } = parsed;
+    const { outcome } = data;
+    if (outcome.kind !== 'clip') return;
+    const delivery = options.deliver.deliveries[data.target.kind];
+    g.logger.error(
+      { jobId: data.generateJobId, provider: outcome.provider, err: scrub(error.message) },
+      'clip delivery failed for good',
+    );
+    delivery
+      ?.deliverFailure(
+        { jobId: data.generateJobId, target: data.target, requester: data.requester, request: data.request },
+        userError('delivery-failed'),
+      )
+      .catch((err: unknown) =>
+        g.logger.error(
+          { jobId: data.generateJobId, err: scrub(String(err)) },
+          'could not send the failure notice',
+        ),
+      );
   });
   for (const w of [generate, deliver]) {
     w.on('error', (err) => g.logger.error({ queue: w.name, err: err.message }, 'worker error'));

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Job } from 'bullmq';
-import { type App, createApp } from '../../src/app.js';
+import { type App, type AppOptions, createApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { deliverJobId } from '../../src/jobs/queues.js';
 import { createLogger } from '../../src/log.js';
@@ -31,6 +31,8 @@ export interface HarnessOptions {
   pollsToComplete?: number;
   /** Provider call time limit (default: the providers' own, 30 s). */
   providerTimeoutMs?: number;
+  /** Deliveries to plug in instead of the built-in ones (a recording one, say). */
+  deliveries?: AppOptions['deliveries'];
 }
 
 export interface Finished {
@@ -90,6 +92,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     jobOptions: { backoff: { type: 'exponential', delay: 50 } },
     workerOptions: { lockDuration: 2_000, stalledInterval: 1_000 },
     ...(options.providerTimeoutMs ? { providerTimeoutMs: options.providerTimeoutMs } : {}),
+    ...(options.deliveries ? { deliveries: options.deliveries } : {}),
   });
   if (options.workers ?? true) app.startWorkers();
 

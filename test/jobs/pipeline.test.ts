@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ChatDelivery } from '../../src/core/ports.js';
 import type { GenerationRequest, ImageRef, Requester } from '../../src/core/request.js';
 import {
   CHAT_TOKENS,
@@ -287,6 +288,55 @@ describe('failures and retries', () => {
       expect(await t.app.quota.usage('discord:alice')).toMatchObject({ used: 0, inFlight: 0 });
     });
   }
+
+  it('a provider that refuses our account hands the job to the next configured route', async () => {
+    const t = await harness({ providers: ['runninghub', 'runware'] });
+    const { refs, bytes } = images(t, 1);
+    t.rh.server.inject('bad-key', { on: 'upload' });
+    const out = t.out('clip.mp4');
+    const accepted = await t.app.intake.submit(
+      { model: 'kling-2.5-turbo-pro', prompt: 'fall over', firstFrame: refs[0]! },
+      alice,
+      { kind: 'file', path: out },
+    );
+    if (!accepted.ok) throw new Error(accepted.error.id);
+    const done = await t.finished(accepted.value.jobId);
+    expect(done.state).toBe('completed');
+    expect(t.rh.submitCount()).toBe(0);
+    expect(t.rw.submitCount()).toBe(1);
+    expect(t.rw.media().map((m) => m.bytes)).toEqual(bytes);
+    expect(await readFile(out)).toEqual(t.rw.video);
+    expect(t.logs.some((l) => l.includes('provider refused our account') && l.includes('"level":50'))).toBe(
+      true,
+    );
+  });
+
+  it('a clip that cannot be posted still gets the user an answer', async () => {
+    const told: { clip: number; failures: string[] } = { clip: 0, failures: [] };
+    const recording: ChatDelivery = {
+      async deliverClip() {
+        told.clip += 1;
+      },
+      async deliverFailure(_ctx, error) {
+        told.failures.push(error.id);
+      },
+    };
+    const t = await harness({ providers: ['runware'], deliveries: { file: recording } });
+    // The result link answers 403 (expired): final, not retried.
+    t.rw.server.inject('client-error', { on: 'download', times: 100 });
+    const accepted = await t.app.intake.submit({ model: 'kling-2.5-turbo-pro', prompt: 'lost link' }, alice, {
+      kind: 'file',
+      path: t.out('clip.mp4'),
+    });
+    if (!accepted.ok) throw new Error(accepted.error.id);
+    const done = await t.finished(accepted.value.jobId);
+    expect(done.state).toBe('completed');
+    expect(await done.deliver?.getState()).toBe('failed');
+    const { waitFor } = await import('../helpers/wait.js');
+    await waitFor(() => told.failures.length > 0, { what: 'the failure notice' });
+    expect(told).toEqual({ clip: 0, failures: ['delivery-failed'] });
+    expect(t.rw.server.requestsOf('download')).toHaveLength(1);
+  });
 
   it('a job past its deadline fails as timeout and refunds', async () => {
     const t = await harness({
