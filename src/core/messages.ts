@@ -68,7 +68,8 @@ const MESSAGES: Record<ErrorId, (d: Details) => string> = {
   'no-provider': (d) =>
     `${d.model} isn't available on this server right now (no provider is configured for it).`,
   'image-download-failed': (d) => `I couldn't download ${d.which ?? 'an image'}. Please send it again.`,
-  'image-not-an-image': (d) => `${d.which ?? 'A file'} isn't a JPEG or PNG image.`,
+  'image-not-an-image': (d) =>
+    `${d.which ?? 'A file'} isn't ${wanted(d.allowed ?? ['image/jpeg', 'image/png'])}.`,
   'content-rejected': () =>
     "The video provider's content filter rejected this request. Try a different prompt or image.",
   'provider-account': () =>

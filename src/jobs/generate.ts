@@ -260,18 +260,10 @@ export function createGenerateProcessor(deps: GenerateDeps) {
             const videoUrl = state.videoUrl;
             if (state.error || !videoUrl)
               return await fail((state.error as UserError) ?? userError('generation-failed'));
-            const payload: DeliverPayload = {
-              v: 1,
-              generateJobId: jobId,
-              request: data.request,
-              requester: data.requester,
-              target: data.target,
-              outcome: { kind: 'clip', videoUrl, provider: state.provider as ProviderName },
-              readyAt: now(),
-            };
-            await deps.queues.deliver.add('deliver', payload, {
-              ...DELIVER_JOB_OPTIONS,
-              jobId: deliverJobId(jobId),
+            await queueOutcome(deps, jobId, data, {
+              kind: 'clip',
+              videoUrl,
+              provider: state.provider as ProviderName,
             });
             if (data.charged) await deps.quota.commit(userKey(data.requester), jobId);
             await save({ step: 'done' });
@@ -364,13 +356,26 @@ export async function finalizeFailure(
   error: UserError,
 ): Promise<void> {
   if (data.charged) await deps.quota.refund(userKey(data.requester), jobId);
+  await queueOutcome(deps, jobId, data, { kind: 'failure', error });
+}
+
+/**
+ * Queues the deliver job of one generate job's outcome. Its id is fixed per generate job, so an
+ * outcome is queued once however often this runs.
+ */
+async function queueOutcome(
+  deps: Pick<GenerateDeps, 'queues'> & { now?: () => number },
+  jobId: string,
+  data: GeneratePayload,
+  outcome: DeliverPayload['outcome'],
+): Promise<void> {
   const payload: DeliverPayload = {
     v: 1,
     generateJobId: jobId,
     request: data.request,
     requester: data.requester,
     target: data.target,
-    outcome: { kind: 'failure', error },
+    outcome,
     readyAt: (deps.now ?? Date.now)(),
   };
   await deps.queues.deliver.add('deliver', payload, { ...DELIVER_JOB_OPTIONS, jobId: deliverJobId(jobId) });

@@ -202,40 +202,15 @@ export async function loadImage(
   sources: ImageSources,
   signal?: AbortSignal,
 ): Promise<Media> {
-  const source = sources[ref.source.kind];
-  if (!source) {
-    throw new MediaError(
-      userError('image-download-failed', { which }),
-      false,
-      `no ${ref.source.kind} image source`,
-    );
-  }
-  const fetched = await source.fetch(
-    ref.source,
-    signal ? { maxBytes: limits.maxBytes, signal } : { maxBytes: limits.maxBytes },
-  );
-  const type = sniffType(fetched.bytes);
-  if (type === undefined || !limits.types.includes(type)) {
-    throw new MediaError(
-      type?.startsWith('image/') || type === undefined
-        ? userError(type === undefined ? 'image-not-an-image' : 'image-type-unsupported', {
-            which,
-            ...(type === undefined ? {} : { type }),
-            allowed: limits.types,
-          })
-        : userError('image-type-unsupported', { which, type, allowed: limits.types }),
-      false,
-      `unsupported content ${type ?? 'unknown'}`,
-    );
-  }
-  const size = imageSize(fetched.bytes, type);
+  const { bytes, type } = await fetchChecked(ref, which, limits.types, limits.maxBytes, sources, signal);
+  const size = imageSize(bytes, type);
   const problem = checkImageMetadata(
-    { source: ref.source, contentType: type, size: fetched.bytes.byteLength, ...(size ?? {}) },
+    { source: ref.source, contentType: type, size: bytes.byteLength, ...(size ?? {}) },
     limits,
     which,
   );
   if (problem) throw new MediaError(problem, false, problem.id);
-  return { bytes: fetched.bytes, contentType: type, filename: `${which}.${EXTENSIONS[type] ?? 'bin'}` };
+  return { bytes, contentType: type, filename: `${which}.${EXTENSIONS[type] ?? 'bin'}` };
 }
 
 /** Downloads the reference video and checks it is an MP4 within size and length. */
@@ -246,27 +221,8 @@ export async function loadVideo(
   signal?: AbortSignal,
 ): Promise<Media> {
   const which = 'reference_video';
-  const source = sources[ref.source.kind];
-  if (!source) {
-    throw new MediaError(
-      userError('image-download-failed', { which }),
-      false,
-      `no ${ref.source.kind} source`,
-    );
-  }
-  const fetched = await source.fetch(
-    ref.source,
-    signal ? { maxBytes: limits.maxBytes, signal } : { maxBytes: limits.maxBytes },
-  );
-  const type = sniffType(fetched.bytes);
-  if (type === undefined || !limits.types.includes(type)) {
-    throw new MediaError(
-      userError('image-type-unsupported', { which, type: type ?? 'unknown', allowed: limits.types }),
-      false,
-      'not an mp4',
-    );
-  }
-  const seconds = mp4Duration(fetched.bytes);
+  const { bytes, type } = await fetchChecked(ref, which, limits.types, limits.maxBytes, sources, signal);
+  const seconds = mp4Duration(bytes);
   if (seconds !== undefined && seconds > limits.maxSeconds + 0.05) {
     throw new MediaError(
       userError('duration-unsupported', {
@@ -278,5 +234,44 @@ export async function loadVideo(
       'video too long',
     );
   }
-  return { bytes: fetched.bytes, contentType: type, filename: `${which}.mp4` };
+  return { bytes, contentType: type, filename: `${which}.mp4` };
+}
+
+/**
+ * Fetches one input through the source for its kind, at most `maxBytes`, and tells what it really
+ * is from its first bytes, whatever its name or header claimed.
+ */
+async function fetchChecked(
+  ref: ImageRef,
+  which: string,
+  types: string[],
+  maxBytes: number,
+  sources: ImageSources,
+  signal?: AbortSignal,
+): Promise<{ bytes: Uint8Array; type: string }> {
+  const source = sources[ref.source.kind];
+  if (!source) {
+    throw new MediaError(
+      userError('image-download-failed', { which }),
+      false,
+      `no ${ref.source.kind} source`,
+    );
+  }
+  const { bytes } = await source.fetch(ref.source, signal ? { maxBytes, signal } : { maxBytes });
+  const type = sniffType(bytes);
+  if (type === undefined) {
+    throw new MediaError(
+      userError('image-not-an-image', { which, allowed: types }),
+      false,
+      'unrecognised content',
+    );
+  }
+  if (!types.includes(type)) {
+    throw new MediaError(
+      userError('image-type-unsupported', { which, type, allowed: types }),
+      false,
+      `unsupported ${type}`,
+    );
+  }
+  return { bytes, type };
 }

@@ -420,6 +420,40 @@ describe('intake', () => {
     expect(await t.app.quota.usage('discord:alice')).toMatchObject({ used: 5, left: 0 });
   });
 
+  it('answers with the place in line', async () => {
+    const t = await harness({ providers: ['runninghub'], workers: false });
+    const positions = [];
+    for (const user of ['a', 'b', 'c']) {
+      const r = await t.app.intake.submit(
+        { model: 'kling-o1', prompt: 'in line' },
+        { platform: 'telegram', userId: user },
+        {
+          kind: 'file',
+          path: t.out(`${user}.mp4`),
+        },
+      );
+      if (!r.ok) throw new Error(r.error.id);
+      positions.push(r.value.position);
+    }
+    expect(positions).toEqual([1, 2, 3]);
+  });
+
+  it('a malformed payload fails at once, without a retry', async () => {
+    const t = await harness({ providers: ['runninghub'] });
+    await t.app.queues.generate.add(
+      'generate',
+      { v: 2, what: 'is this' },
+      { jobId: 'malformed-1', attempts: 5 },
+    );
+    const { waitFor } = await import('../helpers/wait.js');
+    const job = await waitFor(async () => {
+      const j = await t.app.queues.generate.getJob('malformed-1');
+      return (await j?.getState()) === 'failed' ? j : undefined;
+    });
+    expect(job.failedReason).toBe('malformed generate payload');
+    expect(job.attemptsMade).toBe(1);
+  });
+
   it('bad input is refused before anything is queued or charged', async () => {
     const t = await harness({ providers: ['runninghub'], workers: false });
     const bad: GenerationRequest[] = [
