@@ -54,11 +54,28 @@ export interface GenerateProgress {
   step: GenerateState['step'];
   phase?: 'queued' | 'running';
   percent?: number;
-  polls?: number;
 }
 
 /** Wait after a 429 that named no Retry-After. */
 const DEFAULT_RATE_LIMIT_WAIT_MS = 15_000;
+
+/** The soonest a task is asked again, however close to done its progress says it is. */
+const MIN_POLL_MS = 1_000;
+
+/**
+ * When to ask about a task again. Normally every `interval`; when the provider reports progress,
+ * as soon as the clip is due by that progress (never sooner than a second, never later than
+ * `interval`), so a finished clip waits less for the poll that finds it.
+ */
+export function nextPollDelay(
+  interval: number,
+  percent: number | undefined,
+  elapsedMs: number | undefined,
+): number {
+  if (percent === undefined || elapsedMs === undefined || percent <= 0 || elapsedMs <= 0) return interval;
+  const remaining = percent >= 100 ? 0 : (elapsedMs * (100 - percent)) / percent;
+  return Math.min(interval, Math.max(Math.min(MIN_POLL_MS, interval), remaining));
+}
 
 const userErrorForProvider = (e: ProviderError): UserError => {
   switch (e.kind) {
@@ -217,7 +234,7 @@ export function createGenerateProcessor(deps: GenerateDeps) {
               const existing = await lookup(provider, state.clientTaskId);
               if (existing) {
                 log.info({ provider: name }, 'resumed: task found at the provider, not submitting again');
-                await save({ step: 'poll', taskId: state.clientTaskId });
+                await save({ step: 'poll', taskId: state.clientTaskId, submittedAt: now() });
                 break;
               }
             } else if (provider.clientTaskIds) {
@@ -233,7 +250,7 @@ export function createGenerateProcessor(deps: GenerateDeps) {
             };
             const result = await provider.submit(input);
             // The one Redis write between the provider's answer and a durable task id.
-            await save(afterStatus(result.status, { taskId: result.taskId }));
+            await save(afterStatus(result.status, { taskId: result.taskId, submittedAt: now() }));
             log.info({ provider: name, taskId: result.taskId }, 'submitted');
             break;
           }
@@ -242,15 +259,23 @@ export function createGenerateProcessor(deps: GenerateDeps) {
             const provider = providerFor(state.provider as ProviderName);
             const status = await provider.check(state.taskId as string);
             if (status.state === 'pending') {
-              const polls = (Number((job.progress as GenerateProgress | undefined)?.polls) || 0) + 1;
-              await progress({
+              const latest: GenerateProgress = {
                 step: 'poll',
                 phase: status.phase,
-                polls,
                 ...(status.progress === undefined ? {} : { percent: status.progress }),
-              });
+              };
+              const shown = job.progress as Partial<GenerateProgress> | undefined;
+              // A write only when something a status message would show has changed.
+              if (
+                shown?.step !== latest.step ||
+                shown.phase !== latest.phase ||
+                shown.percent !== latest.percent
+              ) {
+                await progress(latest);
+              }
+              const elapsed = state.submittedAt === undefined ? undefined : now() - state.submittedAt;
               // Past the deadline, delay() wakes the job at the deadline and the entry check fails it.
-              return await delay(deps.pollIntervalMs);
+              return await delay(nextPollDelay(deps.pollIntervalMs, status.progress, elapsed));
             }
             await save(afterStatus(status, {}));
             break;

@@ -45,6 +45,8 @@ export const generateStateSchema = z.object({
   submitStarted: z.boolean().optional(),
   /** The provider's task id: saved in the same Redis write that follows the submit's answer. */
   taskId: z.string().optional(),
+  /** When the task was submitted (or found again), to read the provider's progress as an ETA. */
+  submittedAt: z.number().optional(),
   progress: z.number().optional(),
   phase: z.enum(['queued', 'running']).optional(),
   videoUrl: z.string().optional(),

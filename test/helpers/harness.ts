@@ -109,13 +109,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async finished(jobId, timeoutMs = 20_000) {
       return waitFor(
         async () => {
-          const job = await app.queues.generate.getJob(jobId);
-          const state = await job?.getState();
-          if (!job || (state !== 'completed' && state !== 'failed')) return undefined;
-          const deliver = await app.queues.deliver.getJob(deliverJobId(jobId));
-          const dState = await deliver?.getState();
+          const state = await app.queues.generate.getJobState(jobId);
+          if (state !== 'completed' && state !== 'failed') return undefined;
+          const dState = await app.queues.deliver.getJobState(deliverJobId(jobId));
           if (state === 'completed' && dState !== 'completed' && dState !== 'failed') return undefined;
-          return { state, job, deliver } as Finished;
+          // Read the jobs only now that they are finished, so their fields are final.
+          const job = await app.queues.generate.getJob(jobId);
+          const deliver = await app.queues.deliver.getJob(deliverJobId(jobId));
+          return job ? ({ state, job, deliver } as Finished) : undefined;
         },
         { timeoutMs, what: `job ${jobId} to finish` },
       );

@@ -311,6 +311,19 @@ describe('failures and retries', () => {
     );
   });
 
+  it('with PUBLIC_URL set, Runware is told where to send its completion hint', async () => {
+    const t = await harness({ providers: ['runware'], env: { PUBLIC_URL: 'https://reelay.example.org/' } });
+    const accepted = await t.app.intake.submit({ model: 'kling-2.5-turbo-pro', prompt: 'hint me' }, alice, {
+      kind: 'file',
+      path: t.out('clip.mp4'),
+    });
+    if (!accepted.ok) throw new Error(accepted.error.id);
+    expect((await t.finished(accepted.value.jobId)).state).toBe('completed');
+    expect(t.rw.submitted()[0]?.webhookURL).toBe(
+      `https://reelay.example.org/webhooks/runware/${accepted.value.jobId}`,
+    );
+  });
+
   it('a clip that cannot be posted still gets the user an answer', async () => {
     const told: { clip: number; failures: string[] } = { clip: 0, failures: [] };
     const recording: ChatDelivery = {

@@ -1,0 +1,331 @@
+/**
+ * Part (b): 2,000 jobs in flight at once on one worker process, against a RunningHub fake whose
+ * clips take `generationMs` (behind a loopback proxy: see provider-proxy.ts). Measures the worker's RSS (idle baseline, 500 ms samples, VmHWM at the
+ * end) and, per job, the time from the clip being ready at the provider to the deliver job's
+ * `deliveredAt`, split into detection (the poll that sees SUCCESS, up to handover) and hand-off
+ * (deliver queue, download, file write). The poll cadence comes from the fake's recorded queries.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import type { DeliverResult } from '../src/jobs/deliver.js';
+import { deliverJobId, deliverPayloadSchema, generatePayloadSchema } from '../src/jobs/queues.js';
+import { createLogger } from '../src/log.js';
+import { createRunningHubFake } from '../test/fakes/runninghub.js';
+import { benchPrefix, deleteKeys, redisCpuSeconds } from './keys.js';
+import { readCpuSeconds, readMemory, sampleProcess } from './proc.js';
+import { startProviderProxy } from './provider-proxy.js';
+import { mb, percentile, runPool } from './stats.js';
+import { type LoopDelay, startWorkerChild, type WorkerChild } from './worker-child.js';
+
+export interface InFlightOptions {
+  /** Names the run in progress lines (`b1`, `b2`). */
+  label: string;
+  redisUrl: string;
+  jobs: number;
+  generationMs: number;
+  pollIntervalMs: number;
+  /** WORKER_CONCURRENCY of each worker process. */
+  concurrency: number;
+  /** Worker processes (the brief's case is one). */
+  processes: number;
+  /** Submits in flight at once from the bench process. */
+  submitInFlight: number;
+  /** Gives up waiting for deliveries this long after the first submit. */
+  waitMs: number;
+  /**
+   * 0: every clip is ready exactly `generationMs` after submit. Above 0: each clip is ready a random
+   * 0–`phaseSpreadMs` later on top (see {@link startProviderProxy}), so readiness falls anywhere
+   * between two polls, as it does with real clips.
+   */
+  phaseSpreadMs: number;
+  /** How long the provider side keeps an idle connection (the fakes' own 1 s defeats keep-alive). */
+  keepAliveMs: number;
+  /** When set, the worker writes a V8 CPU profile into this folder when it stops (--cpu-prof). */
+  cpuProfileDir?: string;
+  log: (line: string) => void;
+  signal: AbortSignal;
+}
+
+export interface Spread {
+  p50: number;
+  p95: number;
+  max: number;
+  count: number;
+}
+
+export interface InFlightResult {
+  options: Omit<InFlightOptions, 'log' | 'signal' | 'redisUrl' | 'cpuProfileDir' | 'label'>;
+  submitted: number;
+  refused: number;
+  submitMs: number;
+  /** Deliver jobs that completed with a clip. */
+  clips: number;
+  /** Deliver jobs that completed with a failure notice (the generate job failed). */
+  failureNotices: number;
+  deliverFailed: number;
+  finished: boolean;
+  waitedMs: number;
+  /** Provider ready → deliveredAt. */
+  latency: Spread;
+  /** Provider ready → handover (the worker saw SUCCESS and queued the deliver job). */
+  detection: Spread;
+  /** Handover → deliveredAt. */
+  handoff: Spread;
+  /** Of the hand-off: the deliver job waiting in its queue (added → taken by the worker). */
+  deliverWait: Spread;
+  /** Of the hand-off: the deliver job running (taken → delivered: download, write the file). */
+  deliverRun: Spread;
+  /** Time between two polls of one task beyond the poll interval. */
+  pollOvershoot: Spread;
+  polls: { total: number; meanPerSecond: number; peakPerSecond: number };
+  /** Per worker process; with several, the largest of each. */
+  memory: { idleKiB: number; peakSampledKiB: number; hwmKiB: number; samples: number };
+  /** CPU seconds over the run (all worker processes), the share of one core that is, and the busiest
+   * 2 s window of any one process. */
+  workerCpu: { seconds: number; share: number; peakShare2s: number };
+  redisCpuSeconds: number;
+  /** CPU of this process (fake provider, proxy, bookkeeping), which shares the machine's cores. */
+  benchCpuSeconds: number;
+  /** Of the worker process with the worst p99. */
+  loopDelayMs: LoopDelay | undefined;
+  logProblems: { count: number; first: string[] };
+  /** Requests the provider proxy could not pass to the fake (should be 0). */
+  proxyFailures: number;
+}
+
+const spread = (values: number[]): Spread => ({
+  p50: percentile(values, 50),
+  p95: percentile(values, 95),
+  max: values.length > 0 ? Math.max(...values) : Number.NaN,
+  count: values.length,
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function runInFlightBench(options: InFlightOptions): Promise<InFlightResult> {
+  const { log, signal } = options;
+  const prefix = benchPrefix('inflight');
+  const dir = await mkdtemp(join(tmpdir(), 'reelay-bench-'));
+  const fake = await createRunningHubFake({ generationMs: options.generationMs });
+  const proxy = await startProviderProxy(fake, {
+    generationMs: options.generationMs,
+    spreadMs: options.phaseSpreadMs,
+    keepAliveMs: options.keepAliveMs,
+  });
+  const env = {
+    REDIS_URL: options.redisUrl,
+    QUEUE_PREFIX: prefix,
+    REELAY_ROLES: 'worker',
+    RUNNINGHUB_API_KEY: fake.apiKey,
+    RUNNINGHUB_API_URL: proxy.baseUrl,
+    POLL_INTERVAL_MS: String(options.pollIntervalMs),
+    WORKER_CONCURRENCY: String(options.concurrency),
+    QUOTA_DAILY_VIDEOS: '5',
+    LOG_LEVEL: 'info',
+    // Whatever the shell holds, nothing else is configured: loopback only.
+    RUNWARE_API_KEY: '',
+    PUBLIC_URL: '',
+    DISCORD_TOKEN: '',
+    TELEGRAM_BOT_TOKEN: '',
+  };
+  const config = loadConfig(env);
+  const app = createApp({ config, logger: createLogger('silent') });
+  const workers: WorkerChild[] = [];
+
+  try {
+    const profile = options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {};
+    for (let k = 0; k < options.processes; k++) workers.push(await startWorkerChild(env, profile));
+    const pids = workers.map((w) => w.pid);
+
+    // Baseline: the same processes, ready and idle, before any job arrives.
+    await sleep(2_000);
+    const idle = Math.max(...(await Promise.all(pids.map(async (pid) => (await readMemory(pid)).rssKiB))));
+    log(
+      `  (${options.label}) ${pids.length === 1 ? 'worker' : `${pids.length} workers`} ready ` +
+        `(pid ${pids.join(', ')}), ` +
+        `idle RSS ${mb(idle)}; submitting ${options.jobs} jobs`,
+    );
+    const samplers = pids.map((pid) => sampleProcess(pid, 500));
+    const cpuOf = async () => (await Promise.all(pids.map(readCpuSeconds))).reduce((a, b) => a + b, 0);
+    const cpuBefore = await cpuOf();
+    const redisBefore = await redisCpuSeconds(app.redis);
+    const benchBefore = process.cpuUsage();
+
+    const started = Date.now();
+    const jobIds: string[] = [];
+    let refused = 0;
+    await runPool(options.jobs, options.submitInFlight, async (i) => {
+      const r = await app.intake.submit(
+        { model: 'kling-2.5-turbo-pro', prompt: `bench clip ${i}: waves on a pier at night` },
+        { platform: 'telegram', userId: `bench-${i}` },
+        { kind: 'file', path: join(dir, `${i}.mp4`) },
+      );
+      if (r.ok) jobIds.push(r.value.jobId);
+      else refused += 1;
+    });
+    const submitMs = Date.now() - started;
+    log(`  (${options.label}) ${jobIds.length} submitted in ${submitMs} ms (${refused} refused)`);
+
+    let finished = false;
+    let lastReport = Date.now();
+    for (;;) {
+      const counts = await app.queues.deliver.getJobCounts('completed', 'failed');
+      const ended = (counts.completed ?? 0) + (counts.failed ?? 0);
+      if (ended >= jobIds.length) {
+        finished = true;
+        break;
+      }
+      if (Date.now() - started > options.waitMs || signal.aborted || workers.some((w) => w.exited())) break;
+      if (Date.now() - lastReport >= 10_000) {
+        lastReport = Date.now();
+        const rss = await Promise.all(
+          pids.map((pid) =>
+            readMemory(pid).then(
+              (m) => mb(m.rssKiB),
+              () => '?',
+            ),
+          ),
+        );
+        log(
+          `  (${options.label}) t=${Math.round((Date.now() - started) / 1000)} s: ${ended}/${jobIds.length} delivered` +
+            `, worker RSS ${rss.join(', ')}`,
+        );
+      }
+      await sleep(500);
+    }
+    const waitedMs = Date.now() - started;
+    const dead = workers.find((w) => w.exited());
+    if (dead) throw new Error(`bench worker died during the run: ${dead.stderrTail()}`);
+
+    const finals = await Promise.all(pids.map(readMemory));
+    const sampled = samplers.map((x) => x.stop());
+    const cpuSeconds = (await cpuOf()) - cpuBefore;
+    const redisCpu = (await redisCpuSeconds(app.redis)) - redisBefore;
+    const benchCpu = process.cpuUsage(benchBefore);
+    const delays = (await Promise.all(workers.map((w) => w.loopDelay()))).filter(
+      (d): d is LoopDelay => d !== undefined,
+    );
+    const loopDelayMs = delays.sort((x, y) => y.p99 - x.p99)[0];
+
+    // Per job: provider ready (the fake's submit time + generationMs [+ offset]) → handover → delivered.
+    const readyAtProvider = proxy.readyAt;
+    const latency: number[] = [];
+    const detection: number[] = [];
+    const handoff: number[] = [];
+    const deliverWait: number[] = [];
+    const deliverRun: number[] = [];
+    let clips = 0;
+    let failureNotices = 0;
+    const deliverFailed = (await app.queues.deliver.getJobCounts('failed')).failed ?? 0;
+    await runPool(jobIds.length, 64, async (i) => {
+      const jobId = jobIds[i] as string;
+      const [generate, deliver] = await Promise.all([
+        app.queues.generate.getJob(jobId),
+        app.queues.deliver.getJob(deliverJobId(jobId)),
+      ]);
+      if (!generate || !deliver) return;
+      const result = deliver.returnvalue as DeliverResult | null | undefined;
+      if (!result) return;
+      if (result.kind === 'failure') {
+        failureNotices += 1;
+        return;
+      }
+      clips += 1;
+      const g = generatePayloadSchema.safeParse(generate.data);
+      const d = deliverPayloadSchema.safeParse(deliver.data);
+      const ready = g.success && g.data.state.taskId ? readyAtProvider(g.data.state.taskId) : undefined;
+      if (ready === undefined || !d.success) return;
+      latency.push(result.deliveredAt - ready);
+      detection.push(d.data.readyAt - ready);
+      handoff.push(result.deliveredAt - d.data.readyAt);
+      if (deliver.processedOn !== undefined) {
+        deliverWait.push(deliver.processedOn - deliver.timestamp);
+        deliverRun.push(result.deliveredAt - deliver.processedOn);
+      }
+    });
+
+    // Poll cadence, from the queries the fake received.
+    const byTask = new Map<string, number[]>();
+    const perSecond = new Map<number, number>();
+    const queries = fake.server.requestsOf('query');
+    for (const q of queries) {
+      const taskId = (q.json as { taskId?: unknown } | undefined)?.taskId;
+      if (typeof taskId !== 'string') continue;
+      const times = byTask.get(taskId) ?? [];
+      times.push(q.at);
+      byTask.set(taskId, times);
+      const second = Math.floor(q.at / 1000);
+      perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
+    }
+    const overshoot: number[] = [];
+    for (const times of byTask.values()) {
+      for (let k = 1; k < times.length; k++) {
+        overshoot.push((times[k] as number) - (times[k - 1] as number) - options.pollIntervalMs);
+      }
+    }
+    const first = queries[0]?.at ?? 0;
+    const last = queries.at(-1)?.at ?? 0;
+
+    return {
+      options: {
+        jobs: options.jobs,
+        generationMs: options.generationMs,
+        pollIntervalMs: options.pollIntervalMs,
+        concurrency: options.concurrency,
+        processes: options.processes,
+        submitInFlight: options.submitInFlight,
+        waitMs: options.waitMs,
+        phaseSpreadMs: options.phaseSpreadMs,
+        keepAliveMs: options.keepAliveMs,
+      },
+      submitted: jobIds.length,
+      refused,
+      submitMs,
+      clips,
+      failureNotices,
+      deliverFailed,
+      finished,
+      waitedMs,
+      latency: spread(latency),
+      detection: spread(detection),
+      handoff: spread(handoff),
+      deliverWait: spread(deliverWait),
+      deliverRun: spread(deliverRun),
+      pollOvershoot: spread(overshoot),
+      polls: {
+        total: queries.length,
+        meanPerSecond: last > first ? (queries.length * 1000) / (last - first) : Number.NaN,
+        peakPerSecond: Math.max(0, ...perSecond.values()),
+      },
+      memory: {
+        idleKiB: idle,
+        peakSampledKiB: Math.max(...sampled.map((x) => x.maxRssKiB), ...finals.map((m) => m.rssKiB)),
+        hwmKiB: Math.max(...finals.map((m) => m.hwmKiB)),
+        samples: sampled.reduce((n, x) => n + x.samples, 0),
+      },
+      workerCpu: {
+        seconds: cpuSeconds,
+        share: cpuSeconds / (waitedMs / 1000),
+        peakShare2s: Math.max(...sampled.map((x) => x.maxCpuShare2s)),
+      },
+      redisCpuSeconds: redisCpu,
+      benchCpuSeconds: (benchCpu.user + benchCpu.system) / 1e6,
+      loopDelayMs,
+      logProblems: {
+        count: workers.reduce((n, w) => n + w.logProblems.count, 0),
+        first: workers.flatMap((w) => w.logProblems.first).slice(0, 3),
+      },
+      proxyFailures: proxy.failures(),
+    };
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()));
+    await deleteKeys(app.redis, prefix).catch(() => undefined);
+    await app.close();
+    await proxy.close();
+    await fake.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,106 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+
+/** Event-loop delay the worker measured, beyond its 10 ms sampling interval. */
+export interface LoopDelay {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/** One bench/worker.ts process, started and ready. */
+export interface WorkerChild {
+  pid: number;
+  /** True once the process has exited. */
+  exited(): boolean;
+  /** Log lines at warn level or worse: how many, and the first few. */
+  logProblems: { count: number; first: string[] };
+  /** Its last lines on stderr, for a crash report. */
+  stderrTail(): string;
+  loopDelay(): Promise<LoopDelay | undefined>;
+  /** SIGTERM, then SIGKILL if it has not left within 10 s. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Forks bench/worker.ts under tsx with `env` on top of this process's environment; resolves once it
+ * reports ready (rejects after 30 s or if it exits first).
+ */
+export async function startWorkerChild(
+  env: Record<string, string>,
+  options: { cpuProfileDir?: string } = {},
+): Promise<WorkerChild> {
+  const child: ChildProcess = fork(WORKER, [], {
+    env: { ...process.env, ...env },
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
+    ],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  const logProblems = { count: 0, first: [] as string[] };
+  const tail: string[] = [];
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  // The worker logs at info, as in production; keep what is a warning or worse.
+  if (child.stdout) {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (!/"level":(40|50|60)/.test(line)) return;
+      logProblems.count += 1;
+      if (logProblems.first.length < 3) logProblems.first.push(line.slice(0, 300));
+    });
+  }
+  if (child.stderr) {
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      tail.push(line);
+      if (tail.length > 20) tail.shift();
+    });
+  }
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('bench worker did not start within 30 s')), 30_000);
+      child.once('message', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`bench worker exited early (${code}): ${tail.join('\n')}`));
+      });
+    });
+  } catch (error) {
+    if (!exited) child.kill('SIGKILL');
+    throw error;
+  }
+
+  return {
+    pid: child.pid as number,
+    exited: () => exited,
+    logProblems,
+    stderrTail: () => tail.join('\n'),
+    loopDelay: () =>
+      new Promise((resolve) => {
+        if (exited) return resolve(undefined);
+        const timer = setTimeout(() => resolve(undefined), 2_000);
+        child.once('message', (m) => {
+          clearTimeout(timer);
+          resolve((m as { loopDelayMs?: LoopDelay }).loopDelayMs);
+        });
+        child.send('stats');
+      }),
+    async stop() {
+      if (exited) return;
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await gone;
+      clearTimeout(timer);
+    },
+  };
+}
