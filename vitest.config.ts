@@ -8,6 +8,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Integration tests share one Redis and spawn worker processes: two files at a time suits 2 cores.
     maxWorkers: 2,
-    reporters: ['default'],
+    // The summary line is what CI reads (see test/summary-reporter.ts).
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });
