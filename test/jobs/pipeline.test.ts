@@ -188,6 +188,37 @@ describe('a clip goes from intake to a file', () => {
   }
 });
 
+describe('a reference video', () => {
+  it('reaches kling-o3-pro as an uploaded MP4 beside the reference images', async () => {
+    const t = await harness({ providers: ['runninghub'] });
+    const { refs, bytes } = images(t, 2);
+    const { clipMp4 } = await import('../helpers/media.js');
+    const video = clipMp4();
+    const out = t.out('clip.mp4');
+    const accepted = await t.app.intake.submit(
+      {
+        model: 'kling-o3-pro',
+        prompt: 'the two of them dance like in the video',
+        references: refs,
+        referenceVideo: {
+          source: { kind: 'url', url: t.files.put('moves.mp4', video, 'video/mp4') },
+          contentType: 'video/mp4',
+        },
+      },
+      alice,
+      { kind: 'file', path: out },
+    );
+    if (!accepted.ok) throw new Error(accepted.error.id);
+    expect((await t.finished(accepted.value.jobId)).state).toBe('completed');
+    expect(await readFile(out)).toEqual(t.rh.video);
+    const submitted = t.rh.submitted()[0]!;
+    const byHandle = new Map(t.rh.media().map((m) => [m.handle, m.bytes]));
+    expect((submitted.imageUrls as string[]).map((u) => byHandle.get(u))).toEqual(bytes);
+    expect(byHandle.get(submitted.videoUrl as string)).toEqual(video);
+    expect(submitted).toMatchObject({ keepOriginalSound: true, sound: false, duration: 5 });
+  });
+});
+
 describe('failures and retries', () => {
   it('retries 429s, 5xx, dropped connections and timeouts, and the job succeeds', async () => {
     const t = await harness({ providers: ['runninghub'], providerTimeoutMs: 400 });
