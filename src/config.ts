@@ -104,31 +104,34 @@ export class ConfigError extends Error {
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const name = String(issue.path[0] ?? 'environment');
-      return `${name}: ${issue.message}`;
-    });
-    throw new ConfigError([...new Set(problems)]);
-  }
-  const e = parsed.data;
-  const roles: Role[] = e.REELAY_ROLES ?? [
-    ...(e.DISCORD_TOKEN ? (['discord'] as const) : []),
-    ...(e.TELEGRAM_BOT_TOKEN ? (['telegram'] as const) : []),
-    'worker',
-    'http',
-  ];
-  const problems: string[] = [];
-  if (roles.includes('discord') && !e.DISCORD_TOKEN) {
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${String(issue.path[0] ?? 'environment')}: ${issue.message}`);
+  // Which roles run, and so which tokens and keys are needed, is checked even when other values are
+  // bad, so an admin sees every problem in one go.
+  const set = (name: string): boolean => (env[name] ?? '') !== '';
+  const listed = rolesSchema.safeParse(env.REELAY_ROLES ?? '');
+  const roles: Role[] | undefined = set('REELAY_ROLES')
+    ? listed.success
+      ? listed.data
+      : undefined
+    : [
+        ...(set('DISCORD_TOKEN') ? (['discord'] as const) : []),
+        ...(set('TELEGRAM_BOT_TOKEN') ? (['telegram'] as const) : []),
+        'worker',
+        'http',
+      ];
+  if (roles?.includes('discord') && !set('DISCORD_TOKEN')) {
     problems.push('DISCORD_TOKEN: required when REELAY_ROLES includes discord');
   }
-  if (roles.includes('telegram') && !e.TELEGRAM_BOT_TOKEN) {
+  if (roles?.includes('telegram') && !set('TELEGRAM_BOT_TOKEN')) {
     problems.push('TELEGRAM_BOT_TOKEN: required when REELAY_ROLES includes telegram');
   }
-  if (roles.includes('worker') && !e.RUNNINGHUB_API_KEY && !e.RUNWARE_API_KEY) {
+  if (roles?.includes('worker') && !set('RUNNINGHUB_API_KEY') && !set('RUNWARE_API_KEY')) {
     problems.push('RUNNINGHUB_API_KEY: a worker needs RUNNINGHUB_API_KEY or RUNWARE_API_KEY (or both)');
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0 || !parsed.success || !roles) throw new ConfigError([...new Set(problems)]);
+  const e = parsed.data;
   return {
     redisUrl: e.REDIS_URL,
     roles,

@@ -281,4 +281,12 @@ describe('loadConfig errors', () => {
       expect((e as ConfigError).message).not.toContain('secret-token-123');
     }
   });
+
+  it('reports a bad value and a missing token or key in one go', () => {
+    expect(problemsOf({ REELAY_ROLES: 'discord,worker', HTTP_PORT: '0' })).toEqual([
+      'HTTP_PORT: expected a whole number from 1 to 65535',
+      'DISCORD_TOKEN: required when REELAY_ROLES includes discord',
+      'RUNNINGHUB_API_KEY: a worker needs RUNNINGHUB_API_KEY or RUNWARE_API_KEY (or both)',
+    ]);
+  });
 });
