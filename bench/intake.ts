@@ -10,7 +10,7 @@ import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import type { GenerationRequest, Requester } from '../src/core/request.js';
 import { validate } from '../src/core/validate.js';
-import { GENERATE_JOB_OPTIONS, type GeneratePayload } from '../src/jobs/queues.js';
+import { GENERATE_JOB_OPTIONS, type GeneratePayload, newGeneratePayload } from '../src/jobs/queues.js';
 import { createLogger } from '../src/log.js';
 import { benchPrefix, deleteKeys, redisCpuSeconds } from './keys.js';
 import { median, runPool } from './stats.js';
@@ -84,19 +84,15 @@ export async function runIntakeBench(options: IntakeBenchOptions): Promise<Intak
   // The payload intake builds for REQUEST, built once the same way, for the bare add.
   const checked = validate(REQUEST);
   if (!checked.ok) throw new Error(`bench request does not validate: ${checked.error.id}`);
-  const payloadFor = (requester: Requester): GeneratePayload => {
-    const createdAt = Date.now();
-    return {
-      v: 1,
+  const payloadFor = (requester: Requester): GeneratePayload =>
+    newGeneratePayload({
       request: checked.value,
       requester,
       target,
       charged: true,
-      createdAt,
-      deadlineAt: createdAt + config.jobDeadlineMs,
-      state: { step: 'prepare', excluded: [] },
-    };
-  };
+      createdAt: Date.now(),
+      deadlineMs: config.jobDeadlineMs,
+    });
   const payload = payloadFor({ platform: 'telegram', userId: 'bench-raw' });
 
   let refused = 0;

@@ -6,7 +6,7 @@ import type { ChatDelivery, DeliveryTarget } from './core/ports.js';
 import { createFileDelivery } from './jobs/file-delivery.js';
 import { createIntake, type Intake } from './jobs/intake.js';
 import { createUrlImageSource, type ImageSources } from './jobs/media.js';
-import { createQueues, type Queues } from './jobs/queues.js';
+import { createQueues, type Queues, settleWithin } from './jobs/queues.js';
 import { createQuota, type Quota } from './jobs/quota.js';
 import { startWorkers, type Workers } from './jobs/worker.js';
 import type { Logger } from './log.js';
@@ -81,7 +81,9 @@ export function createApp(options: AppOptions): App {
   // Workers block on Redis: ioredis must keep retrying instead of failing commands (BullMQ's advice).
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
   redis.on('error', (e) => logger.warn({ err: e.message }, 'redis connection error'));
-  const queues = createQueues(redis, config.queuePrefix);
+  const queues = createQueues(redis, config.queuePrefix, (e) =>
+    logger.warn({ err: e.message }, 'queue error'),
+  );
   const quota = createQuota(redis, { prefix: config.queuePrefix, limit: config.quotaDailyVideos });
   const providers = createProviders(config, {
     ...(options.fetch ? { fetch: options.fetch } : {}),
@@ -134,9 +136,11 @@ export function createApp(options: AppOptions): App {
       return workers;
     },
     async close() {
-      await Promise.all(started.map((w) => w.close()));
+      await Promise.allSettled(started.map((w) => w.close()));
       await queues.close();
-      await redis.quit().catch(() => redis.disconnect());
+      // With Redis gone, QUIT would wait for a reconnection forever (workers retry without limit).
+      if (!(await settleWithin(redis.quit(), 2_000))) logger.warn('redis did not answer QUIT; disconnecting');
+      redis.disconnect();
     },
   };
 }

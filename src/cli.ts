@@ -6,6 +6,7 @@ import { basename, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { WorkerOptions } from 'bullmq';
+import { Redis } from 'ioredis';
 import { createApp } from './app.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import type { UserError } from './core/errors.js';
@@ -13,7 +14,7 @@ import { messageFor } from './core/messages.js';
 import type { GenerationRequest, ImageRef } from './core/request.js';
 import type { GenerateProgress } from './jobs/generate.js';
 import { createFileImageSource } from './jobs/media.js';
-import { deliverJobId } from './jobs/queues.js';
+import { deliverJobId, settleWithin } from './jobs/queues.js';
 import { createLogger } from './log.js';
 
 const USAGE = `usage: reelay generate --model <id> --prompt "…" --out clip.mp4
@@ -128,9 +129,33 @@ const describe = (p: GenerateProgress | undefined): string | undefined => {
   return undefined;
 };
 
+/** Whether Redis answers PING within a few seconds, asked on a connection that does not retry. */
+async function redisAnswers(url: string): Promise<boolean> {
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 3_000,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    return (await probe.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+
 /** Runs one `generate` through Redis with an in-process worker; resolves to the exit status. */
 async function generate(config: Config, args: string[], io: CliIo, options: CliOptions): Promise<number> {
   const { request, out } = await parseGenerateArgs(args);
+  // Ask once, without retrying, before building anything that would wait for Redis forever.
+  if (!(await redisAnswers(config.redisUrl))) {
+    throw new CliError(`cannot reach Redis at ${new URL(config.redisUrl).host} (REDIS_URL)`);
+  }
   // A throwaway prefix: the service's own workers, if any share this Redis, never see this job
   // (it names local files only this process can read).
   const prefix = `${config.queuePrefix}-cli-${randomUUID().slice(0, 8)}`;
@@ -143,11 +168,6 @@ async function generate(config: Config, args: string[], io: CliIo, options: CliO
   try {
     if (app.providers.size === 0)
       throw new CliError('no provider key: set RUNNINGHUB_API_KEY or RUNWARE_API_KEY');
-    const pong = await Promise.race([
-      app.redis.ping().catch(() => undefined),
-      new Promise<undefined>((r) => setTimeout(() => r(undefined), 5_000).unref()),
-    ]);
-    if (pong !== 'PONG') throw new CliError(`cannot reach Redis at ${new URL(config.redisUrl).host}`);
     const accepted = await app.intake.submit(
       request,
       { platform: 'cli', userId: userInfo().username || 'admin' },
@@ -195,10 +215,13 @@ async function generate(config: Config, args: string[], io: CliIo, options: CliO
     io.stdout(`wrote ${out} (${size} bytes)`);
     return 0;
   } finally {
-    await Promise.allSettled([
-      app.queues.generate.obliterate({ force: true }),
-      app.queues.deliver.obliterate({ force: true }),
-    ]);
+    await settleWithin(
+      Promise.allSettled([
+        app.queues.generate.obliterate({ force: true }),
+        app.queues.deliver.obliterate({ force: true }),
+      ]),
+      10_000,
+    );
     await app.close();
   }
 }

@@ -199,6 +199,21 @@ describe('reelay generate', () => {
     expect(r.err.join('\n')).not.toContain('wrong-key');
   });
 
+  it('an unreachable Redis is one line, at once, not a hang', async () => {
+    const t = await harness({ workers: false });
+    const started = Date.now();
+    const r = await cli(
+      t,
+      ['generate', '--model', 'kling-o1', '--prompt', 'hello', '--out', t.out('x.mp4')],
+      {
+        REDIS_URL: 'redis://127.0.0.1:1',
+      },
+    );
+    expect(r.code).toBe(1);
+    expect(r.err).toEqual(['reelay: cannot reach Redis at 127.0.0.1:1 (REDIS_URL)']);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it('a configuration error names the variable', async () => {
     const t = await harness({ workers: false });
     const r = await cli(t, ['generate', '--model', 'kling-o1', '--prompt', 'hi', '--out', 'x.mp4'], {

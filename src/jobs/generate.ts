@@ -355,7 +355,7 @@ function afterStatus(status: TaskStatus, patch: Partial<GenerateState>): Partial
   if (status.state === 'succeeded') return { ...patch, step: 'handover', videoUrl: status.videoUrl };
   if (status.state === 'failed')
     return { ...patch, step: 'handover', error: userErrorForProvider(status.error) };
-  return { ...patch, step: 'poll', phase: status.phase };
+  return { ...patch, step: 'poll' };
 }
 
 /** Whether a task with our own id exists at the provider. */

@@ -6,7 +6,13 @@ import { err, ok, type Result, userError } from '../core/errors.js';
 import type { DeliveryTarget } from '../core/ports.js';
 import { type GenerationRequest, type Requester, userKey, type ValidRequest } from '../core/request.js';
 import { validate } from '../core/validate.js';
-import { cancelKey, GENERATE_JOB_OPTIONS, type GeneratePayload, type Queues } from './queues.js';
+import {
+  cancelKey,
+  GENERATE_JOB_OPTIONS,
+  type GeneratePayload,
+  newGeneratePayload,
+  type Queues,
+} from './queues.js';
 import type { Quota } from './quota.js';
 
 export interface IntakeDeps {
@@ -125,17 +131,14 @@ export function createIntake(deps: IntakeDeps): Intake {
           );
         }
       }
-      const createdAt = now();
-      const payload: GeneratePayload = {
-        v: 1,
+      const payload = newGeneratePayload({
         request: valid,
         requester,
         target,
         charged: charge,
-        createdAt,
-        deadlineAt: createdAt + deps.jobDeadlineMs,
-        state: { step: 'prepare', excluded: [] },
-      };
+        createdAt: now(),
+        deadlineMs: deps.jobDeadlineMs,
+      });
       try {
         await deps.queues.generate.add('generate', payload, {
           ...GENERATE_JOB_OPTIONS,

@@ -68,6 +68,24 @@ export const generatePayloadSchema = z.object({
 });
 export type GeneratePayload = z.infer<typeof generatePayloadSchema>;
 
+/** A fresh generate payload: nothing done yet, the deadline counted from `createdAt`. */
+export function newGeneratePayload(fields: {
+  request: GeneratePayload['request'];
+  requester: GeneratePayload['requester'];
+  target: GeneratePayload['target'];
+  charged: boolean;
+  createdAt: number;
+  deadlineMs: number;
+}): GeneratePayload {
+  const { deadlineMs, ...rest } = fields;
+  return {
+    v: 1,
+    ...rest,
+    deadlineAt: fields.createdAt + deadlineMs,
+    state: { step: 'prepare', excluded: [] },
+  };
+}
+
 /** Payload of a `deliver` job, version 1: one outcome of one generate job. */
 export const deliverPayloadSchema = z.object({
   v: z.literal(1),
@@ -110,18 +128,48 @@ export interface Queues {
   close(): Promise<void>;
 }
 
-/** Opens the two queues on one connection. `prefix` is the BullMQ key prefix (hash-tag it for Cluster). */
-export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
+/**
+ * Opens the two queues on one connection. `prefix` is the BullMQ key prefix (hash-tag it for
+ * Cluster). Connection errors are reported to `onError` (a queue's unheard `error` event would throw).
+ */
+export function createQueues(
+  connection: ConnectionOptions,
+  prefix: string,
+  onError: (error: Error) => void = () => {},
+): Queues {
   const generate = new Queue(GENERATE_QUEUE, { connection, prefix });
   const deliver = new Queue(DELIVER_QUEUE, { connection, prefix });
+  for (const queue of [generate, deliver]) queue.on('error', onError);
   return {
     generate,
     deliver,
     prefix,
     async close() {
+      // A queue still starting has its start-up commands in flight on the shared connection; let
+      // them finish (briefly: Redis may be gone) so closing the connection does not orphan them.
+      await settleWithin(Promise.allSettled([generate.waitUntilReady(), deliver.waitUntilReady()]), 2_000);
       await Promise.all([generate.close(), deliver.close()]);
     },
   };
+}
+
+/** Waits for `promise` at most `ms`; never rejects. True when it settled in time. */
+export async function settleWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => true,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Redis key that asks a job to stop at its next step. Lives beside the queue's keys. */

@@ -490,10 +490,8 @@ describe('intake', () => {
       { jobId: 'malformed-1', attempts: 5 },
     );
     const { waitFor } = await import('../helpers/wait.js');
-    const job = await waitFor(async () => {
-      const j = await t.app.queues.generate.getJob('malformed-1');
-      return (await j?.getState()) === 'failed' ? j : undefined;
-    });
+    await waitFor(async () => (await t.app.queues.generate.getJobState('malformed-1')) === 'failed');
+    const job = (await t.app.queues.generate.getJob('malformed-1'))!;
     expect(job.failedReason).toBe('malformed generate payload');
     expect(job.attemptsMade).toBe(1);
   });
