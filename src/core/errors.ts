@@ -24,6 +24,10 @@ export const ERROR_IDS = [
   'image-too-large',
   'image-too-small',
   'image-dimensions-too-large',
+  // chat command parsing (bots, pure)
+  'option-unknown',
+  'option-missing-value',
+  'option-invalid',
   // intake
   'quota-exhausted',
   'service-busy',

@@ -29,6 +29,9 @@ const wanted = (allowed: unknown): string => {
 const typeName = (type: string): string =>
   Object.hasOwn(TYPE_NAMES, type) ? TYPE_NAMES[type]! : `a ${type} file`;
 
+/** A command-line option as quoted in a sentence: `"--colour"`, or a stand-in when it is unknown. */
+const option = (v: unknown): string => (v === undefined ? 'that option' : `"${v}"`);
+
 /** The words a person reads for each error id. Plain, specific, and saying what to do next. */
 const MESSAGES: Record<ErrorId, (d: Details) => string> = {
   'unknown-model': (d) => `There is no model called "${d.model}". Choose one of: ${list(d.allowed)}.`,
@@ -62,6 +65,15 @@ const MESSAGES: Record<ErrorId, (d: Details) => string> = {
   'image-too-large': (d) => `${d.which} is ${mb(d.size)}; the limit is ${mb(d.max)}.`,
   'image-too-small': (d) => `${d.which} is too small: each side must be at least ${d.min} pixels.`,
   'image-dimensions-too-large': (d) => `${d.which} is too large: each side must be at most ${d.max} pixels.`,
+  'option-unknown': (d) =>
+    `I don't know ${d.option === undefined ? 'that option' : `the option ${option(d.option)}`}.` +
+    (d.known === undefined ? '' : ` Options: ${list(d.known)}.`),
+  'option-missing-value': (d) =>
+    `${d.option === undefined ? 'That option' : `The option ${option(d.option)}`} needs a value` +
+    (d.example === undefined ? '.' : `, for example: ${d.example}.`),
+  'option-invalid': (d) =>
+    `${d.value === undefined ? 'That' : `"${d.value}"`} isn't a valid value for ${option(d.option)}` +
+    (d.expected === undefined ? '.' : `: use ${d.expected}.`),
   'quota-exhausted': (d) =>
     `You've used your ${d.limit} videos for today. Your quota resets at ${new Date(Number(d.resetsAt)).toISOString().slice(11, 16)} UTC.`,
   'service-busy': () => 'The service is busy right now. Please try again in a minute.',
