@@ -40,8 +40,11 @@ export interface App {
   quota: Quota;
   intake: Intake;
   providers: ReadonlyMap<ProviderName, VideoProvider>;
-  /** Starts the generate and deliver workers in this process. */
-  startWorkers(): Workers;
+  /**
+   * Starts the generate and deliver workers in this process. `extra` adds deliveries and image
+   * sources built on the app's own connection (Telegram's need Redis for their status records).
+   */
+  startWorkers(extra?: Pick<AppOptions, 'deliveries' | 'imageSources'>): Workers;
   /** Stops the workers it started and closes every connection. */
   close(): Promise<void>;
 }
@@ -107,7 +110,7 @@ export function createApp(options: AppOptions): App {
     quota,
     intake,
     providers,
-    startWorkers() {
+    startWorkers(extra = {}) {
       const workers = startWorkers({
         connection: redis,
         concurrency: config.workerConcurrency,
@@ -116,6 +119,7 @@ export function createApp(options: AppOptions): App {
           imageSources: {
             url: createUrlImageSource(options.fetch ? { fetch: options.fetch } : {}),
             ...options.imageSources,
+            ...extra.imageSources,
           },
           quota,
           queues,
@@ -126,7 +130,7 @@ export function createApp(options: AppOptions): App {
           ...(options.now ? { now: options.now } : {}),
         },
         deliver: {
-          deliveries: { file: createFileDelivery(), ...options.deliveries },
+          deliveries: { file: createFileDelivery(), ...options.deliveries, ...extra.deliveries },
           logger,
           ...(options.fetch ? { fetch: options.fetch } : {}),
         },

@@ -127,6 +127,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (roles?.includes('telegram') && !set('TELEGRAM_BOT_TOKEN')) {
     problems.push('TELEGRAM_BOT_TOKEN: required when REELAY_ROLES includes telegram');
   }
+  if (roles?.includes('telegram') && set('PUBLIC_URL') && !roles.includes('http')) {
+    problems.push(
+      'REELAY_ROLES: with PUBLIC_URL set, the Telegram bot takes updates by webhook, served by the http role: add http to this process',
+    );
+  }
   if (roles?.includes('worker') && !set('RUNNINGHUB_API_KEY') && !set('RUNWARE_API_KEY')) {
     problems.push('RUNNINGHUB_API_KEY: a worker needs RUNNINGHUB_API_KEY or RUNWARE_API_KEY (or both)');
   }

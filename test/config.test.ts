@@ -237,6 +237,13 @@ describe('loadConfig errors', () => {
     expect(problems[0]).toMatch(/^TELEGRAM_BOT_TOKEN: /);
   });
 
+  it('with PUBLIC_URL, the telegram role needs the http role beside it (webhook mode)', () => {
+    const env = { ...BASE, TELEGRAM_BOT_TOKEN: '1:abcdef', PUBLIC_URL: 'https://bot.example.org' };
+    expect(about(problemsOf({ ...env, REELAY_ROLES: 'telegram,worker' }), 'REELAY_ROLES')).toHaveLength(1);
+    expect(loadConfig({ ...env, REELAY_ROLES: 'telegram,http' }).roles).toEqual(['telegram', 'http']);
+    expect(loadConfig({ ...env, PUBLIC_URL: '', REELAY_ROLES: 'telegram' }).roles).toEqual(['telegram']);
+  });
+
   it('lists every missing token of the chosen roles together', () => {
     const problems = problemsOf({ REELAY_ROLES: 'discord,telegram,worker' });
     expect(problems.map((p) => p.split(':')[0])).toEqual([

@@ -14,8 +14,14 @@ export interface ImageSource {
   ): Promise<{ bytes: Uint8Array; contentType?: string }>;
 }
 
-/** Where a finished clip, or the news that there is none, goes. Plain JSON: it travels in jobs. */
-export type DeliveryTarget = { kind: 'file'; path: string };
+/**
+ * Where a finished clip, or the news that there is none, goes. Plain JSON: it travels in jobs.
+ * `telegram`: the chat, the message that asked (the clip replies to it) and its forum topic, if any.
+ * No token travels: the worker posts with its own bot token.
+ */
+export type DeliveryTarget =
+  | { kind: 'file'; path: string }
+  | { kind: 'telegram'; chatId: number; messageId: number; threadId?: number | undefined };
 
 /** A finished clip on local disk, ready to post. */
 export interface ClipFile {

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
@@ -12,6 +12,11 @@ export interface HttpDeps {
   redis: Redis;
   queues: Queues;
   logger: Logger;
+  /**
+   * Extra POST routes served as they are (the Telegram webhook). Their paths may be secret: they
+   * are never logged.
+   */
+  routes?: { path: string; handler(req: IncomingMessage, res: ServerResponse): Promise<void> }[];
 }
 
 export interface HttpServer {
@@ -60,6 +65,8 @@ export async function startHttpServer(deps: HttpDeps): Promise<HttpServer> {
       if (req.method === 'GET' && url.pathname === '/metrics') {
         return send(200, await registry.metrics(), registry.contentType);
       }
+      const route = deps.routes?.find((r) => r.path === url.pathname);
+      if (req.method === 'POST' && route) return route.handler(req, res);
       const hook = WEBHOOK_PATH.exec(url.pathname);
       if (req.method === 'POST' && hook) {
         let size = 0;
@@ -75,7 +82,11 @@ export async function startHttpServer(deps: HttpDeps): Promise<HttpServer> {
       }
       return send(404, 'not found');
     })().catch((error: unknown) => {
-      deps.logger.error({ err: String(error), path: url.pathname }, 'http handler failed');
+      const secret = deps.routes?.some((r) => r.path === url.pathname);
+      deps.logger.error(
+        { err: String(error), path: secret ? '[route]' : url.pathname },
+        'http handler failed',
+      );
       if (!res.headersSent) send(500, 'error');
     });
   });

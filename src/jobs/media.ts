@@ -31,7 +31,7 @@ const DOWNLOAD_TIMEOUT_MS = 60_000;
  * Reads an HTTP response body, stopping as soon as it passes `maxBytes` so a 4 GB "photo" costs us
  * at most the limit. Throws a non-retryable MediaError with `image-too-large` then.
  */
-async function readCapped(response: Response, maxBytes: number, which: string): Promise<Uint8Array> {
+export async function readCapped(response: Response, maxBytes: number, which: string): Promise<Uint8Array> {
   const declared = Number(response.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
     await response.body?.cancel();

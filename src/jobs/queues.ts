@@ -9,6 +9,12 @@ const providerNameSchema = z.enum(['runninghub', 'runware']);
 
 export const deliveryTargetSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('file'), path: z.string().min(1) }),
+  z.object({
+    kind: z.literal('telegram'),
+    chatId: z.number().int(),
+    messageId: z.number().int().positive(),
+    threadId: z.number().int().positive().optional(),
+  }),
 ]);
 
 const userErrorSchema = z.object({

@@ -68,6 +68,8 @@ export interface Quota {
   refund(userKey: string, reservationId: string): Promise<boolean>;
   /** Today's counters (read only). */
   usage(userKey: string): Promise<QuotaUsage>;
+  /** The reservation ids (job ids) not yet committed or refunded: the user's queued and running jobs. */
+  pending(userKey: string): Promise<string[]>;
 }
 
 interface Script {
@@ -242,6 +244,11 @@ export function createQuota(redis: Redis, options: QuotaOptions): Quota {
         2,
       ) as [number, number];
       return { used, inFlight, limit, left: Math.max(0, limit - used), resetsAt: nextUtcMidnight(at) };
+    },
+
+    async pending(userKey) {
+      requireName('user key', userKey);
+      return redis.zrangebyscore(inFlightKey(userKey), now() - RESERVATION_TTL_MS, '+inf');
     },
   };
 }

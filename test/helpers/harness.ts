@@ -6,7 +6,7 @@ import type { Job } from 'bullmq';
 import { type App, type AppOptions, createApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { deliverJobId } from '../../src/jobs/queues.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger, type Logger } from '../../src/log.js';
 import { FakeFileHost } from '../fakes/files.js';
 import type { ProviderFake } from '../fakes/provider.js';
 import { createRunningHubFake } from '../fakes/runninghub.js';
@@ -51,6 +51,8 @@ export interface Harness {
   files: FakeFileHost;
   /** Every log line the app wrote (JSON). */
   logs: string[];
+  /** The app's logger (for parts a test builds beside the app, like a bot). */
+  logger: Logger;
   /** A path in this test's own temporary folder. */
   out(name: string): string;
   /** Waits until the generate job ended and, if it succeeded, its delivery too. */
@@ -105,6 +107,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     rw,
     files,
     logs,
+    logger,
     out: (name) => join(dir, name),
     async finished(jobId, timeoutMs = 20_000) {
       return waitFor(
