@@ -1,5 +1,10 @@
 import { existsSync } from 'node:fs';
 import { createApp } from './app.js';
+import { createTelegramApi } from './bots/telegram/api.js';
+import { createTelegramBot, type TelegramBot } from './bots/telegram/bot.js';
+import { createTelegramDelivery } from './bots/telegram/delivery.js';
+import { createTelegramImageSource } from './bots/telegram/source.js';
+import { createStatusStore } from './bots/telegram/status.js';
 import { ConfigError, loadConfig } from './config.js';
 import { startHttpServer } from './http/server.js';
 import { createLogger } from './log.js';
@@ -20,17 +25,49 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, [
+    config.telegram.token,
+    config.discord.token,
+    config.runninghub.apiKey,
+    config.runware.apiKey,
+  ]);
   const app = createApp({ config, logger });
   const stops: (() => Promise<void>)[] = [];
 
-  for (const role of ['discord', 'telegram'] as const) {
-    if (config.roles.includes(role)) {
-      logger.warn({ role }, `the ${role} front end is not in this version yet; role ignored`);
-    }
+  if (config.roles.includes('discord')) {
+    logger.warn({ role: 'discord' }, 'the discord front end is not in this version yet; role ignored');
+  }
+  const tg = config.telegram;
+  const store = createStatusStore(app.redis, config.queuePrefix);
+  let telegram: TelegramBot | undefined;
+  if (config.roles.includes('telegram') && tg.token) {
+    telegram = createTelegramBot({
+      token: tg.token,
+      apiRoot: tg.apiUrl,
+      intake: app.intake,
+      quota: app.quota,
+      queues: app.queues,
+      redis: app.redis,
+      store,
+      logger,
+      ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+    });
   }
   if (config.roles.includes('worker')) {
-    const workers = app.startWorkers();
+    // Workers post Telegram clips themselves (with the token, never through the bot process).
+    const api = tg.token
+      ? (telegram?.bot.api ?? createTelegramApi({ token: tg.token, apiRoot: tg.apiUrl }))
+      : undefined;
+    const workers = app.startWorkers(
+      api && tg.token
+        ? {
+            deliveries: { telegram: createTelegramDelivery({ api, store, logger, token: tg.token }) },
+            imageSources: {
+              telegram: createTelegramImageSource({ api, token: tg.token, apiRoot: tg.apiUrl }),
+            },
+          }
+        : {},
+    );
     stops.push(() => workers.close());
     logger.info(
       {
@@ -47,9 +84,19 @@ async function main(): Promise<void> {
       redis: app.redis,
       queues: app.queues,
       logger,
+      ...(telegram && config.publicUrl
+        ? { routes: [{ path: telegram.webhookPath, handler: telegram.webhookHandler }] }
+        : {}),
     });
     stops.push(() => http.close());
     logger.info({ port: config.httpPort }, 'http server listening');
+  }
+
+  if (telegram) {
+    const bot = telegram;
+    await bot.start();
+    // First in line to stop: no new requests while the workers finish theirs.
+    stops.unshift(() => bot.stop());
   }
 
   let stopping = false;

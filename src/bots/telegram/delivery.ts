@@ -1,0 +1,128 @@
+import { type Api, InputFile } from 'grammy';
+import type { UserError } from '../../core/errors.js';
+import type { ChatDelivery, DeliveryContext, DeliveryTarget } from '../../core/ports.js';
+import type { Logger } from '../../log.js';
+import { describeApiError, isReplyGone } from './api.js';
+import { type FinalOutcome, finalText, type StatusStore } from './status.js';
+
+/** The Bot API's upload limit for bots: a larger clip goes as a link. */
+export const TELEGRAM_UPLOAD_LIMIT = 50 * 1024 * 1024;
+/** Telegram's caption limit, in characters. */
+const CAPTION_MAX = 1024;
+
+type TelegramTarget = Extract<DeliveryTarget, { kind: 'telegram' }>;
+
+export interface TelegramDeliveryOptions {
+  api: Api;
+  store: StatusStore;
+  logger: Logger;
+  token: string;
+  /** How long a failure waits for the bot to record its status message before answering itself. */
+  attachWaitMs?: number;
+  uploadLimit?: number;
+}
+
+/** The clip's caption: the prompt (shortened to fit), then model, length and who asked. */
+export function captionFor(ctx: DeliveryContext): string {
+  const { request, requester } = ctx;
+  const who = requester.displayName ? ` · for ${requester.displayName}` : '';
+  const tail = `\n${request.model} · ${request.duration}s${who}`;
+  const room = CAPTION_MAX - tail.length - 2;
+  const prompt = request.prompt.length > room ? `${request.prompt.slice(0, room - 1)}…` : request.prompt;
+  return `“${prompt}”${tail}`;
+}
+
+const telegramTarget = (ctx: DeliveryContext): TelegramTarget => {
+  if (ctx.target.kind !== 'telegram') throw new Error(`telegram delivery given a ${ctx.target.kind} target`);
+  return ctx.target;
+};
+
+/**
+ * The `telegram` delivery, run by the worker: the clip as a video replying to the request (a link when
+ * it is over the upload limit), the outcome recorded for the bot's status message. Posting is guarded
+ * by a once-only marker set after the post, so a retried delivery does not post twice — except after a
+ * crash between Telegram's answer and that marker, which no Bot API call can rule out.
+ */
+export function createTelegramDelivery(options: TelegramDeliveryOptions): ChatDelivery {
+  const { api, store, logger } = options;
+  const uploadLimit = options.uploadLimit ?? TELEGRAM_UPLOAD_LIMIT;
+
+  /** Sends a reply to the request; without the reply if the request message was deleted meanwhile. */
+  const reply = async <T>(target: TelegramTarget, send: (extra: Record<string, unknown>) => Promise<T>) => {
+    const base: Record<string, unknown> = target.threadId ? { message_thread_id: target.threadId } : {};
+    try {
+      return await send({
+        ...base,
+        reply_parameters: { message_id: target.messageId, allow_sending_without_reply: true },
+      });
+    } catch (error) {
+      if (!isReplyGone(error)) throw error;
+      return await send(base);
+    }
+  };
+
+  const finish = async (jobId: string, outcome: FinalOutcome) => {
+    await store.setFinal(jobId, outcome);
+  };
+
+  return {
+    async deliverClip(ctx, clip) {
+      const target = telegramTarget(ctx);
+      const big = clip.size > uploadLimit;
+      if (!(await store.isMarked(ctx.jobId, 'sent'))) {
+        try {
+          if (big) {
+            const mb = Math.round(clip.size / (1024 * 1024));
+            await reply(target, (extra) =>
+              api.sendMessage(
+                target.chatId,
+                `🎬 ${captionFor(ctx)}\n\nAt ${mb} MB the clip is over Telegram's ${Math.round(uploadLimit / (1024 * 1024))} MB limit for bots, so here is a link (download it soon: the provider's links expire within a day):\n${clip.sourceUrl}`,
+                { ...extra, link_preview_options: { is_disabled: true } },
+              ),
+            );
+          } else {
+            await api.sendChatAction(target.chatId, 'upload_video').catch(() => undefined);
+            await reply(target, (extra) =>
+              api.sendVideo(target.chatId, new InputFile(clip.path, `reelay-${ctx.jobId.slice(0, 8)}.mp4`), {
+                ...extra,
+                caption: captionFor(ctx),
+                supports_streaming: true,
+              }),
+            );
+          }
+        } catch (error) {
+          logger.warn(
+            { jobId: ctx.jobId, err: describeApiError(error, options.token) },
+            'telegram clip post failed',
+          );
+          throw new Error(`telegram post failed: ${describeApiError(error, options.token)}`);
+        }
+        await store.markOnce(ctx.jobId, 'sent');
+      }
+      await finish(ctx.jobId, big ? { kind: 'link', size: clip.size } : { kind: 'clip' });
+    },
+
+    async deliverFailure(ctx, error: UserError) {
+      const target = telegramTarget(ctx);
+      await finish(ctx.jobId, { kind: 'failure', error });
+      // The bot that posted the status message shows the outcome there. Wait briefly for it to record
+      // that message (a job can fail within milliseconds of being queued); without a live owner, answer here.
+      const deadline = Date.now() + (options.attachWaitMs ?? 5_000);
+      let record = await store.read(ctx.jobId);
+      while (record.messageId === undefined && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        record = await store.read(ctx.jobId);
+      }
+      if (record.messageId !== undefined && record.owner && (await store.isAlive(record.owner))) return;
+      if (await store.isMarked(ctx.jobId, 'sent')) return;
+      try {
+        await reply(target, (extra) =>
+          api.sendMessage(target.chatId, finalText({ kind: 'failure', error }), extra),
+        );
+      } catch (e) {
+        throw new Error(`telegram failure notice failed: ${describeApiError(e, options.token)}`);
+      }
+      await store.markOnce(ctx.jobId, 'sent');
+    },
+  };
+}
