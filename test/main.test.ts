@@ -1,12 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FakeTelegram } from './fakes/telegram.js';
 import { type Harness, startHarness } from './helpers/harness.js';
 import { waitFor } from './helpers/wait.js';
 
 let h: Harness | undefined;
 let child: ChildProcess | undefined;
+let tg: FakeTelegram | undefined;
 afterEach(async () => {
+  await tg?.close();
+  tg = undefined;
   if (child && child.exitCode === null) child.kill('SIGKILL');
   child = undefined;
   await h?.close();
@@ -85,5 +89,30 @@ describe('the service process (npm start runs this)', () => {
     for (const secret of [h.env.RUNNINGHUB_API_KEY!, h.env.DISCORD_TOKEN!, h.env.TELEGRAM_BOT_TOKEN!]) {
       expect(run.out.stdout).not.toContain(secret);
     }
+  });
+
+  it('runs the Telegram bot: a /video sent to the bot comes back as a video, and nothing logs the token', async () => {
+    h = await startHarness({ workers: false });
+    tg = await FakeTelegram.start({ token: h.env.TELEGRAM_BOT_TOKEN as string });
+    const run = start({
+      ...h.env,
+      REELAY_ROLES: 'telegram,worker',
+      TELEGRAM_API_URL: tg.apiUrl,
+      LOG_LEVEL: 'debug',
+    });
+    child = run.proc;
+    await tg.waitForPoll(20_000);
+    const alice = tg.user(1001, 'Alice');
+    const request = tg.send({ chat: tg.privateChat(alice), from: alice, text: '/video a fox in the snow' });
+    const video = await tg.waitForCall(
+      'sendVideo',
+      (c) => (c.params.reply_parameters as { message_id?: number })?.message_id === request.message_id,
+      30_000,
+    );
+    expect(video.status).toBe(200);
+    run.proc.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+    expect(run.out.stdout).toContain('telegram bot started');
+    expect(run.out.stdout).not.toContain(h.env.TELEGRAM_BOT_TOKEN as string);
   });
 });
