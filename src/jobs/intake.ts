@@ -29,6 +29,12 @@ export interface IntakeDeps {
   catalog?: readonly ModelSpec[];
   /** Overrides of the generate jobs' retry policy (tests back off in milliseconds). */
   jobOptions?: Partial<JobsOptions>;
+  /**
+   * Longest a submit waits on Redis before the person is told the service is busy. Default 5 s.
+   * A submit that completes after that is cancelled (the worker refunds it), so nobody is charged
+   * for a request they were told failed.
+   */
+  redisBudgetMs?: number;
   now?: () => number;
 }
 
@@ -104,65 +110,95 @@ export function createIntake(deps: IntakeDeps): Intake {
     async submit(request, requester, target, options = {}) {
       const checked = validate(request, catalog);
       if (!checked.ok) return checked;
-      const valid = checked.value;
-      if (deps.configuredProviders) {
-        const model = findModel(valid.model, catalog) as ModelSpec;
-        if (candidateRoutes(model, valid.mode, deps.configuredProviders).length === 0) {
-          return err(userError('no-provider', { model: valid.model }));
-        }
-      }
-      const jobId = randomUUID();
-      const charge = options.charge ?? true;
-      const user = userKey(requester);
-      if (charge) {
-        let reserved: Awaited<ReturnType<Quota['reserve']>>;
-        try {
-          reserved = await deps.quota.reserve(user, jobId);
-        } catch {
-          return err(userError('service-busy'));
-        }
-        if (!reserved.ok) {
-          return err(
-            userError('quota-exhausted', {
-              limit: reserved.limit,
-              used: reserved.used,
-              resetsAt: reserved.resetsAt,
-            }),
-          );
-        }
-      }
-      const payload = newGeneratePayload({
-        request: valid,
-        requester,
-        target,
-        charged: charge,
-        createdAt: now(),
-        deadlineMs: deps.jobDeadlineMs,
+      // With Redis gone, ioredis would queue our commands until it is back: a chat command would
+      // hang. Refuse at once instead, and bound the wait on a Redis that answers slowly.
+      if (isDown(deps.redis)) return err(userError('service-busy'));
+      const work = enqueue(checked.value, requester, target, options);
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), deps.redisBudgetMs ?? 5_000);
       });
-      try {
-        await deps.queues.generate.add('generate', payload, {
-          ...GENERATE_JOB_OPTIONS,
-          ...deps.jobOptions,
-          jobId,
-        });
-      } catch {
-        if (charge) await deps.quota.refund(user, jobId).catch(() => undefined);
-        return err(userError('service-busy'));
-      }
-      return ok({ jobId, position: await placeInLine(), request: valid });
+      const outcome = await Promise.race([work, late]).finally(() => clearTimeout(timer));
+      if (outcome !== 'late') return outcome;
+      void work.then(async (r) => {
+        if (r.ok) await cancelJob(r.value.jobId, requester).catch(() => undefined);
+      });
+      return err(userError('service-busy'));
     },
 
     async cancel(jobId, requester) {
-      const job = await deps.queues.generate.getJob(jobId);
-      if (!job) return 'not-found';
-      const data = job.data as Partial<GeneratePayload>;
-      if (!data.requester || userKey(data.requester) !== userKey(requester)) return 'not-yours';
-      const state = await job.getState();
-      if (state === 'completed' || state === 'failed' || data.state?.step === 'done') return 'finished';
-      await deps.redis.set(cancelKey(deps.queues.prefix, jobId), '1', 'EX', CANCEL_FLAG_TTL_S);
-      // A job waiting between polls would see the flag only at its next poll: wake it now.
-      if (state === 'delayed') await job.promote().catch(() => undefined);
-      return 'cancelling';
+      if (isDown(deps.redis)) throw new Error('redis is unreachable');
+      return cancelJob(jobId, requester);
     },
   };
+
+  async function enqueue(
+    valid: ValidRequest,
+    requester: Requester,
+    target: DeliveryTarget,
+    options: SubmitOptions,
+  ): Promise<Result<Accepted>> {
+    if (deps.configuredProviders) {
+      const model = findModel(valid.model, catalog) as ModelSpec;
+      if (candidateRoutes(model, valid.mode, deps.configuredProviders).length === 0) {
+        return err(userError('no-provider', { model: valid.model }));
+      }
+    }
+    const jobId = randomUUID();
+    const charge = options.charge ?? true;
+    const user = userKey(requester);
+    if (charge) {
+      let reserved: Awaited<ReturnType<Quota['reserve']>>;
+      try {
+        reserved = await deps.quota.reserve(user, jobId);
+      } catch {
+        return err(userError('service-busy'));
+      }
+      if (!reserved.ok) {
+        return err(
+          userError('quota-exhausted', {
+            limit: reserved.limit,
+            used: reserved.used,
+            resetsAt: reserved.resetsAt,
+          }),
+        );
+      }
+    }
+    const payload = newGeneratePayload({
+      request: valid,
+      requester,
+      target,
+      charged: charge,
+      createdAt: now(),
+      deadlineMs: deps.jobDeadlineMs,
+    });
+    try {
+      await deps.queues.generate.add('generate', payload, {
+        ...GENERATE_JOB_OPTIONS,
+        ...deps.jobOptions,
+        jobId,
+      });
+    } catch {
+      if (charge) await deps.quota.refund(user, jobId).catch(() => undefined);
+      return err(userError('service-busy'));
+    }
+    return ok({ jobId, position: await placeInLine(), request: valid });
+  }
+
+  async function cancelJob(jobId: string, requester: Requester): Promise<CancelOutcome> {
+    const job = await deps.queues.generate.getJob(jobId);
+    if (!job) return 'not-found';
+    const data = job.data as Partial<GeneratePayload>;
+    if (!data.requester || userKey(data.requester) !== userKey(requester)) return 'not-yours';
+    const state = await job.getState();
+    if (state === 'completed' || state === 'failed' || data.state?.step === 'done') return 'finished';
+    await deps.redis.set(cancelKey(deps.queues.prefix, jobId), '1', 'EX', CANCEL_FLAG_TTL_S);
+    // A job waiting between polls would see the flag only at its next poll: wake it now.
+    if (state === 'delayed') await job.promote().catch(() => undefined);
+    return 'cancelling';
+  }
 }
+
+/** Redis is known to be unreachable (ioredis is reconnecting, or the connection was closed). */
+const isDown = (redis: Redis): boolean =>
+  redis.status === 'reconnecting' || redis.status === 'close' || redis.status === 'end';
