@@ -29,6 +29,21 @@ const wanted = (allowed: unknown): string => {
 const typeName = (type: string): string =>
   Object.hasOwn(TYPE_NAMES, type) ? TYPE_NAMES[type]! : `a ${type} file`;
 
+/** What a clip is made from in each generation mode: "can't make a clip from …". */
+const MODE_SOURCES: Record<string, string> = {
+  text: 'text alone',
+  'first-frame': 'a first frame',
+  'first-last': 'a first and a last frame',
+  reference: 'reference images',
+};
+
+const modeSource = (mode: unknown): string =>
+  Object.hasOwn(MODE_SOURCES, String(mode)) ? MODE_SOURCES[String(mode)]! : `${String(mode)} input`;
+
+/** `['a', 'b', 'c']` → "a, b or c". */
+const orList = (items: readonly string[]): string =>
+  items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
+
 /** A command-line option as quoted in a sentence: `"--colour"`, or a stand-in when it is unknown. */
 const option = (v: unknown): string => (v === undefined ? 'that option' : `"${v}"`);
 
@@ -53,10 +68,17 @@ const MESSAGES: Record<ErrorId, (d: Details) => string> = {
     `The guidance scale must be from ${d.min} to ${d.max}, in steps of ${d.step}.`,
   'cfg-scale-unsupported': (d) => `${d.model} does not take a guidance scale.`,
   'sound-unsupported': (d) => `${d.model} can't add sound.`,
-  'mode-unsupported': (d) =>
-    d.mode === 'reference'
-      ? `${d.model} needs at least one reference image.`
-      : `${d.model} can't do ${d.mode} videos. It does: ${list(d.allowed)}.`,
+  'mode-unsupported': (d) => {
+    const allowed = Array.isArray(d.allowed) ? d.allowed.map(String) : [];
+    const others =
+      Array.isArray(d.models) && d.models.length > 0 ? ` Models that can: ${list(d.models)}.` : '';
+    if (d.mode === 'reference' && allowed.includes('reference')) {
+      return `${d.model} needs at least one reference image.`;
+    }
+    if (d.mode === 'reference-video') return `${d.model} does not take a reference video.${others}`;
+    const works = allowed.length > 0 ? `; it works from ${orList(allowed.map(modeSource))}` : '';
+    return `${d.model} can't make a clip from ${modeSource(d.mode)}${works}.${others}`;
+  },
   'last-frame-without-first': () => 'A last frame needs a first frame too.',
   'frames-and-references': () => 'Use either first/last frames or reference images, not both.',
   'too-many-references': (d) => `You sent ${d.count} reference images; the most is ${d.max}.`,

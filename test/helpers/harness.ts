@@ -3,8 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Job } from 'bullmq';
+import { expect } from 'vitest';
 import { type App, type AppOptions, createApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
+import { type Requester, userKey } from '../../src/core/request.js';
 import { deliverJobId } from '../../src/jobs/queues.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { FakeFileHost } from '../fakes/files.js';
@@ -157,4 +159,18 @@ export function everythingSent(fake: ProviderFake): string {
         `${r.method} ${r.path}?${r.query.toString()}\n${JSON.stringify(r.headers)}\n${r.body.toString('latin1')}`,
     )
     .join('\n');
+}
+
+/** Nothing was queued, no quota used by `requester`, nothing submitted to a provider. */
+export async function nothingQueued(h: Harness, requester: Requester): Promise<void> {
+  const counts = await h.app.queues.generate.getJobCounts(
+    'waiting',
+    'active',
+    'delayed',
+    'completed',
+    'failed',
+  );
+  expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(0);
+  expect((await h.app.quota.usage(userKey(requester))).used).toBe(0);
+  expect(h.rh.submitCount() + h.rw.submitCount()).toBe(0);
 }

@@ -12,11 +12,13 @@ import type { Intake } from '../../jobs/intake.js';
 import type { Queues } from '../../jobs/queues.js';
 import type { Quota } from '../../jobs/quota.js';
 import type { Logger } from '../../log.js';
+import { CANCEL_ANSWERS, DEFAULT_REFERENCE_MODEL, DEFAULT_VIDEO_MODEL } from '../shared.js';
+import type { StatusStore } from '../status-store.js';
 import { AlbumCollector } from './album.js';
 import { describeApiError, installTransformers, type ThrottlerOptions } from './api.js';
 import { imageOf, type MessageImage, overDownloadLimit, TELEGRAM_DOWNLOAD_LIMIT } from './images.js';
-import { DEFAULT_REFERENCE_MODEL, DEFAULT_VIDEO_MODEL, parseArgs, toRequest } from './parse.js';
-import { cancelKeyboard, liveText, type StatusStore, StatusTracker } from './status.js';
+import { parseArgs, toRequest } from './parse.js';
+import { cancelKeyboard, liveText, StatusTracker } from './status.js';
 import { BOT_COMMANDS, helpText, modelsText, quotaText } from './texts.js';
 
 /** Updates the bot asks for: messages (commands, photos, albums) and button presses. */
@@ -207,8 +209,8 @@ export function createTelegramBot(o: TelegramBotOptions): TelegramBot {
     };
     try {
       await o.store.attach(jobId, {
-        chatId: message.chat.id,
-        messageId: status.message_id,
+        chatId: String(message.chat.id),
+        messageId: String(status.message_id),
         owner,
         createdAt: startedAt,
       });
@@ -316,15 +318,8 @@ export function createTelegramBot(o: TelegramBotOptions): TelegramBot {
     const jobId = match[1] as string;
     const requester = requesterOf(ctx.callbackQuery.from);
     const outcome = await o.intake.cancel(jobId, requester).catch(() => 'busy' as const);
-    const answers = {
-      cancelling: 'Cancelling…',
-      'not-yours': 'Only the person who asked for this clip can cancel it.',
-      finished: 'This job has already finished.',
-      'not-found': "I can't find this job any more.",
-      busy: messageFor({ id: 'service-busy' }),
-    } as const;
     if (outcome === 'cancelling') tracker.markCancelling(jobId);
-    await ctx.answerCallbackQuery({ text: answers[outcome], show_alert: outcome === 'not-yours' });
+    await ctx.answerCallbackQuery({ text: CANCEL_ANSWERS[outcome], show_alert: outcome === 'not-yours' });
   });
 
   bot.catch((error) => onError(error.error));

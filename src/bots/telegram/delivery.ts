@@ -2,8 +2,9 @@ import { type Api, InputFile } from 'grammy';
 import type { UserError } from '../../core/errors.js';
 import type { ChatDelivery, DeliveryContext, DeliveryTarget } from '../../core/ports.js';
 import type { Logger } from '../../log.js';
+import type { StatusStore } from '../status-store.js';
 import { describeApiError, isReplyGone } from './api.js';
-import { type FinalOutcome, finalText, type StatusStore } from './status.js';
+import { type FinalOutcome, finalText } from './status.js';
 
 /** The Bot API's upload limit for bots: a larger clip goes as a link. */
 export const TELEGRAM_UPLOAD_LIMIT = 50 * 1024 * 1024;

@@ -1,10 +1,7 @@
 import { err, ok, type Result, type UserError, userError } from '../../core/errors.js';
 import type { GenerationRequest } from '../../core/request.js';
 
-/** Model of `/video` when the text names none. */
-export const DEFAULT_VIDEO_MODEL = 'kling-2.5-turbo-pro';
-/** Model of `/reference` when the text names none. */
-export const DEFAULT_REFERENCE_MODEL = 'kling-o3-pro';
+export { DEFAULT_REFERENCE_MODEL, DEFAULT_VIDEO_MODEL } from '../shared.js';
 
 /** What the text after `/video` or `/reference` says, before any check against the model catalog. */
 export interface ParsedArgs {

@@ -1,10 +1,12 @@
 import type { Queue } from 'bullmq';
 import { type Api, InlineKeyboard } from 'grammy';
-import type { Redis } from 'ioredis';
 import type { UserError } from '../../core/errors.js';
 import { messageFor } from '../../core/messages.js';
 import type { GenerateProgress } from '../../jobs/generate.js';
 import type { Logger } from '../../log.js';
+import { type PacedEntry, PacedTracker } from '../paced-tracker.js';
+import { type FinalOutcome, formatElapsed, progressBar, REFUND_NOTE, refunded } from '../shared.js';
+import type { StatusStore } from '../status-store.js';
 import { describeApiError, isMessageGone, isNotModified } from './api.js';
 
 /**
@@ -15,105 +17,13 @@ import { describeApiError, isMessageGone, isNotModified } from './api.js';
  * never got posted, or its process is gone), the worker answers with a message of its own instead,
  * so a person always hears back.
  *
- * Redis: `${prefix}:tg:status:<jobId>` (hash: chat, msg, owner, created, final) and
- * `${prefix}:tg:instance:<id>` (a bot process's heartbeat).
+ * Redis: the `tg` namespace of `../status-store.ts`.
  */
 
-/** How a job ended, as the worker records it for the status message. */
-export type FinalOutcome =
-  | { kind: 'clip' }
-  | { kind: 'link'; size: number }
-  | { kind: 'failure'; error: UserError };
-
-const STATUS_TTL_MS = 3 * 24 * 3_600_000;
-
-export interface StatusRecord {
-  chatId?: number;
-  messageId?: number;
-  owner?: string;
-  createdAt?: number;
-  final?: FinalOutcome;
-}
-
-export interface StatusStore {
-  /** The bot posted the status message: record where it is and who edits it. */
-  attach(
-    jobId: string,
-    fields: { chatId: number; messageId: number; owner: string; createdAt: number },
-  ): Promise<void>;
-  /** The worker's outcome; the owner's tracker shows it. */
-  setFinal(jobId: string, outcome: FinalOutcome): Promise<void>;
-  read(jobId: string): Promise<StatusRecord>;
-  /** Marks a bot process alive for `ttlMs`. */
-  heartbeat(owner: string, ttlMs: number): Promise<void>;
-  isAlive(owner: string): Promise<boolean>;
-  /** A once-only marker: true the first time for this job and name (`sent`: the outcome was posted). */
-  markOnce(jobId: string, name: string): Promise<boolean>;
-  isMarked(jobId: string, name: string): Promise<boolean>;
-}
-
-export function createStatusStore(redis: Redis, prefix: string): StatusStore {
-  const key = (jobId: string) => `${prefix}:tg:status:${jobId}`;
-  const instanceKey = (owner: string) => `${prefix}:tg:instance:${owner}`;
-  const markKey = (jobId: string, name: string) => `${prefix}:tg:${name}:${jobId}`;
-  return {
-    async attach(jobId, f) {
-      await redis
-        .multi()
-        .hset(key(jobId), 'chat', f.chatId, 'msg', f.messageId, 'owner', f.owner, 'created', f.createdAt)
-        .pexpire(key(jobId), STATUS_TTL_MS)
-        .exec();
-    },
-    async setFinal(jobId, outcome) {
-      await redis
-        .multi()
-        .hset(key(jobId), 'final', JSON.stringify(outcome))
-        .pexpire(key(jobId), STATUS_TTL_MS)
-        .exec();
-    },
-    async read(jobId) {
-      const h = await redis.hgetall(key(jobId));
-      const record: StatusRecord = {};
-      if (h.chat) record.chatId = Number(h.chat);
-      if (h.msg) record.messageId = Number(h.msg);
-      if (h.owner) record.owner = h.owner;
-      if (h.created) record.createdAt = Number(h.created);
-      if (h.final) record.final = JSON.parse(h.final) as FinalOutcome;
-      return record;
-    },
-    async heartbeat(owner, ttlMs) {
-      await redis.set(instanceKey(owner), '1', 'PX', ttlMs);
-    },
-    async isAlive(owner) {
-      return (await redis.exists(instanceKey(owner))) === 1;
-    },
-    async markOnce(jobId, name) {
-      return (await redis.set(markKey(jobId, name), '1', 'PX', STATUS_TTL_MS, 'NX')) === 'OK';
-    },
-    async isMarked(jobId, name) {
-      return (await redis.exists(markKey(jobId, name))) === 1;
-    },
-  };
-}
-
-/** "1m 05s", "42s", "1h 02m". */
-export function formatElapsed(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
-}
-
-/** A ten-cell bar: ▓▓▓▓░░░░░░ */
-export const progressBar = (percent: number): string => {
-  const filled = Math.max(0, Math.min(10, Math.round(percent / 10)));
-  return `${'▓'.repeat(filled)}${'░'.repeat(10 - filled)}`;
-};
+export type { FinalOutcome };
 
 /** What a failure means for the person's quota, said after the reason. */
-export const refundNote = (error: UserError): string =>
-  error.id === 'delivery-failed' ? '' : '\nThis one did not count against your quota.';
+export const refundNote = (error: UserError): string => (refunded(error) ? `\n${REFUND_NOTE}` : '');
 
 /** The words of an outcome, for the status message or the worker's own reply. */
 export function finalText(outcome: FinalOutcome, elapsedMs?: number): string {
@@ -183,12 +93,9 @@ export interface TrackedJob {
   startedAt: number;
 }
 
-interface Entry extends TrackedJob {
-  lastEditAt: number;
+interface Entry extends TrackedJob, PacedEntry {
   headline: string;
   text: string;
-  inflight: boolean;
-  cancelling: boolean;
 }
 
 export interface StatusTrackerOptions {
@@ -214,18 +121,12 @@ export interface StatusTrackerOptions {
  * `editIntervalMs` each. An edit that Telegram answers with 429 is retried by auto-retry after
  * `retry_after`; until then the message gets no other edit (one edit in flight per message).
  */
-export class StatusTracker {
-  private readonly entries = new Map<string, Entry>();
-  private timer: NodeJS.Timeout | undefined;
-  private ticking: Promise<void> | undefined;
-  private readonly interval: number;
+export class StatusTracker extends PacedTracker<Entry> {
   private readonly elapsedEvery: number;
-  private readonly now: () => number;
 
   constructor(private readonly o: StatusTrackerOptions) {
-    this.interval = o.editIntervalMs ?? 5_000;
-    this.elapsedEvery = Math.max(this.interval, o.elapsedEveryMs ?? 15_000);
-    this.now = o.now ?? Date.now;
+    super(o.editIntervalMs ?? 5_000, o.tickMs ?? 1_000, o.now ?? Date.now);
+    this.elapsedEvery = Math.max(this.intervalMs, o.elapsedEveryMs ?? 15_000);
   }
 
   /** Starts following a job whose status message was just posted with `text`. */
@@ -240,76 +141,39 @@ export class StatusTracker {
     });
   }
 
-  /** The requester pressed Cancel: say so at the next edit (the worker's outcome follows). */
-  markCancelling(jobId: string): void {
-    const e = this.entries.get(jobId);
-    if (e) e.cancelling = true;
+  /** Every fifth tick, the heartbeat that tells workers this process still edits its statuses. */
+  protected override onTick(count: number): void {
+    if (count % 5 !== 0) return;
+    void this.o.store.heartbeat(this.o.owner, Math.max(20_000, this.intervalMs * 4)).catch(() => undefined);
   }
 
-  get size(): number {
-    return this.entries.size;
-  }
-
-  start(): void {
-    const beat = async () => {
-      await this.o.store.heartbeat(this.o.owner, Math.max(20_000, this.interval * 4)).catch(() => undefined);
-    };
-    void beat();
-    let beats = 0;
-    this.timer = setInterval(() => {
-      if (++beats % 5 === 0) void beat();
-      if (this.ticking) return;
-      this.ticking = this.tick().finally(() => {
-        this.ticking = undefined;
-      });
-    }, this.o.tickMs ?? 1_000);
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.ticking;
-  }
-
-  /** One look at every tracked job; edits run in parallel, each message at its own pace. */
-  async tick(): Promise<void> {
+  protected override async update(e: Entry): Promise<void> {
+    const record = await this.o.store.read(e.jobId);
     const at = this.now();
-    const due = [...this.entries.values()].filter((e) => !e.inflight && at - e.lastEditAt >= this.interval);
-    await Promise.all(due.map((e) => this.update(e).catch(() => undefined)));
-  }
-
-  private async update(e: Entry): Promise<void> {
-    e.inflight = true;
-    try {
-      const record = await this.o.store.read(e.jobId);
-      const at = this.now();
-      if (record.final) {
-        // Kept on a failed edit, so the next tick tries again.
-        if ((await this.edit(e, finalText(record.final, at - e.startedAt), false)) !== 'failed') {
-          this.entries.delete(e.jobId);
-        }
-        return;
+    if (record.final) {
+      // Kept on a failed edit, so the next tick tries again.
+      if ((await this.edit(e, finalText(record.final, at - e.startedAt), false)) !== 'failed') {
+        this.entries.delete(e.jobId);
       }
-      const job = await this.o.generateQueue.getJob(e.jobId);
-      const progress = job?.progress as GenerateProgress | undefined;
-      const started = progress && typeof progress === 'object' && 'step' in progress;
-      const view: LiveView = {
-        position: e.position,
-        model: e.model,
-        duration: e.duration,
-        handedOver: Boolean(job?.finishedOn) && !job?.failedReason,
-        cancelling: e.cancelling,
-        elapsedMs: at - e.startedAt,
-      };
-      if (started) view.progress = progress;
-      const headline = liveHeadline(view);
-      const text = liveText(view);
-      if (text === e.text) return;
-      if (headline === e.headline && at - e.lastEditAt < this.elapsedEvery) return;
-      if ((await this.edit(e, text, !e.cancelling)) === 'ok') e.headline = headline;
-    } finally {
-      e.inflight = false;
+      return;
     }
+    const job = await this.o.generateQueue.getJob(e.jobId);
+    const progress = job?.progress as GenerateProgress | undefined;
+    const started = progress && typeof progress === 'object' && 'step' in progress;
+    const view: LiveView = {
+      position: e.position,
+      model: e.model,
+      duration: e.duration,
+      handedOver: Boolean(job?.finishedOn) && !job?.failedReason,
+      cancelling: e.cancelling,
+      elapsedMs: at - e.startedAt,
+    };
+    if (started) view.progress = progress;
+    const headline = liveHeadline(view);
+    const text = liveText(view);
+    if (text === e.text) return;
+    if (headline === e.headline && at - e.lastEditAt < this.elapsedEvery) return;
+    if ((await this.edit(e, text, !e.cancelling)) === 'ok') e.headline = headline;
   }
 
   /** One edit; `gone` when the message was deleted (nothing left to edit). */

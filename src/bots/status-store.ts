@@ -1,0 +1,81 @@
+import type { Redis } from 'ioredis';
+import type { FinalOutcome } from './shared.js';
+
+/**
+ * What the bots and the workers share about one job's status message, in Redis:
+ * `${prefix}:${ns}:status:<jobId>` (hash: chat, msg, owner, created, final), a bot process's
+ * heartbeat `${prefix}:${ns}:instance:<id>`, and once-only markers `${prefix}:${ns}:<name>:<jobId>`.
+ * `ns` keeps the platforms apart (`tg`, `dc`). Ids are strings: Discord's snowflakes exceed 2^53.
+ */
+export interface StatusRecord {
+  chatId?: string;
+  messageId?: string;
+  owner?: string;
+  createdAt?: number;
+  final?: FinalOutcome;
+}
+
+export interface StatusStore {
+  /** The bot posted the status message: record where it is and which bot process edits it. */
+  attach(
+    jobId: string,
+    fields: { chatId: string; messageId: string; owner: string; createdAt: number },
+  ): Promise<void>;
+  /** The worker's outcome, for the status message. */
+  setFinal(jobId: string, outcome: FinalOutcome): Promise<void>;
+  read(jobId: string): Promise<StatusRecord>;
+  /** Marks a bot process alive for `ttlMs`. */
+  heartbeat(owner: string, ttlMs: number): Promise<void>;
+  isAlive(owner: string): Promise<boolean>;
+  /** A once-only marker: true the first time for this job and name (`sent`: the outcome was posted). */
+  markOnce(jobId: string, name: string): Promise<boolean>;
+  isMarked(jobId: string, name: string): Promise<boolean>;
+}
+
+/** Status records live as long as a job could still be delivered. */
+const STATUS_TTL_MS = 3 * 24 * 3_600_000;
+
+export function createStatusStore(redis: Redis, prefix: string, ns: 'tg' | 'dc'): StatusStore {
+  const base = `${prefix}:${ns}`;
+  const key = (jobId: string) => `${base}:status:${jobId}`;
+  const instanceKey = (owner: string) => `${base}:instance:${owner}`;
+  const markKey = (jobId: string, name: string) => `${base}:${name}:${jobId}`;
+  return {
+    async attach(jobId, f) {
+      await redis
+        .multi()
+        .hset(key(jobId), 'chat', f.chatId, 'msg', f.messageId, 'owner', f.owner, 'created', f.createdAt)
+        .pexpire(key(jobId), STATUS_TTL_MS)
+        .exec();
+    },
+    async setFinal(jobId, outcome) {
+      await redis
+        .multi()
+        .hset(key(jobId), 'final', JSON.stringify(outcome))
+        .pexpire(key(jobId), STATUS_TTL_MS)
+        .exec();
+    },
+    async read(jobId) {
+      const h = await redis.hgetall(key(jobId));
+      const record: StatusRecord = {};
+      if (h.chat) record.chatId = h.chat;
+      if (h.msg) record.messageId = h.msg;
+      if (h.owner) record.owner = h.owner;
+      if (h.created) record.createdAt = Number(h.created);
+      if (h.final) record.final = JSON.parse(h.final) as FinalOutcome;
+      return record;
+    },
+    async heartbeat(owner, ttlMs) {
+      await redis.set(instanceKey(owner), '1', 'PX', ttlMs);
+    },
+    async isAlive(owner) {
+      return (await redis.exists(instanceKey(owner))) === 1;
+    },
+    async markOnce(jobId, name) {
+      return (await redis.set(markKey(jobId, name), '1', 'PX', STATUS_TTL_MS, 'NX')) === 'OK';
+    },
+    async isMarked(jobId, name) {
+      return (await redis.exists(markKey(jobId, name))) === 1;
+    },
+  };
+}
