@@ -3,7 +3,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildCommands } from '../src/bots/discord/commands.js';
 import { runCli } from '../src/cli.js';
+import { FAKE_DISCORD_TOKEN, FakeDiscord } from './fakes/discord.js';
 import { type Harness, type HarnessOptions, REDIS_URL, startHarness } from './helpers/harness.js';
 import { makePng } from './helpers/media.js';
 
@@ -254,5 +256,167 @@ describe('reelay generate', () => {
     ).catch((e: { code: number; stderr: string }) => e);
     expect('code' in bad && bad.code).toBe(2);
     expect('stderr' in bad && bad.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('reelay register-commands', () => {
+  let discord: FakeDiscord | undefined;
+  afterEach(async () => {
+    await discord?.close();
+    discord = undefined;
+  });
+
+  async function fake(): Promise<FakeDiscord> {
+    discord = await FakeDiscord.start({ token: FAKE_DISCORD_TOKEN });
+    return discord;
+  }
+
+  async function register(args: string[], env: Record<string, string>) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(['register-commands', ...args], env, {
+      stdout: (l) => out.push(l),
+      stderr: (l) => err.push(l),
+    });
+    return { code, out, err };
+  }
+
+  const envFor = (d: FakeDiscord, extra: Record<string, string> = {}) => ({
+    DISCORD_TOKEN: d.token,
+    DISCORD_API_URL: d.apiUrl,
+    ...extra,
+  });
+
+  it('overwrites the global commands with those built from the catalog, and says what it registered', async () => {
+    const d = await fake();
+    const r = await register([], envFor(d));
+    expect(r.err).toEqual([]);
+    expect(r.code).toBe(0);
+    const registered = d.commands();
+    expect(registered.map((c) => c.name)).toEqual(['video', 'reference', 'models', 'quota', 'help']);
+    const put = d.calls('commands');
+    expect(put).toHaveLength(1);
+    expect(put[0]).toMatchObject({ method: 'PUT', path: `/applications/${d.applicationId}/commands` });
+    expect(put[0]?.json).toEqual(JSON.parse(JSON.stringify(buildCommands())));
+    expect(put[0]?.authorization).toBe(`Bot ${d.token}`);
+    expect(d.calls('application')).toHaveLength(1);
+    expect(r.out).toEqual([
+      `registered 5 commands for Reelay (${d.applicationId}) globally:`,
+      ...registered.map((c) => `  /${c.name} (${c.id})`),
+    ]);
+  });
+
+  it('a second run replaces the set and keeps the command ids', async () => {
+    const d = await fake();
+    await register([], envFor(d));
+    const first = d.commands().map((c) => c.id);
+    expect((await register([], envFor(d))).code).toBe(0);
+    expect(d.commands().map((c) => c.id)).toEqual(first);
+  });
+
+  it('--guild registers in that server only', async () => {
+    const d = await fake();
+    const guild = d.guild();
+    const r = await register(['--guild', guild.id], envFor(d));
+    expect(r.code).toBe(0);
+    expect(d.commands(guild.id).map((c) => c.name)).toEqual([
+      'video',
+      'reference',
+      'models',
+      'quota',
+      'help',
+    ]);
+    expect(d.commands()).toEqual([]);
+    expect(d.calls('commands')[0]).toMatchObject({
+      method: 'PUT',
+      path: `/applications/${d.applicationId}/guilds/${guild.id}/commands`,
+    });
+    expect(r.out[0]).toBe(`registered 5 commands for Reelay (${d.applicationId}) in server ${guild.id}:`);
+  });
+
+  it('without DISCORD_TOKEN: exit 78 and nothing sent', async () => {
+    const d = await fake();
+    const r = await register([], { DISCORD_API_URL: d.apiUrl });
+    expect(r.code).toBe(78);
+    expect(r.err).toEqual(['reelay: DISCORD_TOKEN is not set: register-commands needs the bot token']);
+    expect(d.calls()).toEqual([]);
+  });
+
+  it('a malformed DISCORD_API_URL is a configuration error (78) naming it', async () => {
+    const r = await register([], { DISCORD_TOKEN: FAKE_DISCORD_TOKEN, DISCORD_API_URL: 'discord.com' });
+    expect(r.code).toBe(78);
+    expect(r.err).toEqual([expect.stringMatching(/^reelay: DISCORD_API_URL: expected an http\(s\) URL/)]);
+  });
+
+  it('needs no provider key, whatever roles the environment lists', async () => {
+    const d = await fake();
+    const r = await register([], envFor(d, { REELAY_ROLES: 'worker' }));
+    expect(r.code).toBe(0);
+  });
+
+  it('refuses a --guild that is not a server id, and unknown flags (exit 2)', async () => {
+    const d = await fake();
+    expect((await register(['--guild', 'my-server'], envFor(d))).code).toBe(2);
+    const unknown = await register(['--global'], envFor(d));
+    expect(unknown.code).toBe(2);
+    expect(unknown.err[0]).toMatch(/^reelay: Unknown option '--global'/);
+    expect(d.calls()).toEqual([]);
+  });
+
+  const failures: [string, (d: FakeDiscord) => Record<string, string>, string[], RegExp][] = [
+    [
+      'a wrong token',
+      (d) => envFor(d, { DISCORD_TOKEN: 'MTIz.wrong.token-that-discord-refuses' }),
+      [],
+      /^reelay: Discord refused GET \/api\/v10\/applications\/@me: 401: Unauthorized: check DISCORD_TOKEN$/,
+    ],
+    [
+      'a server the bot is not in',
+      (d) => envFor(d),
+      ['--guild', '123456789012345678'],
+      /^reelay: Discord refused PUT \/api\/v10\/applications\/\d+\/guilds\/123456789012345678\/commands: 403 Missing Access.*applications\.commands scope/,
+    ],
+    [
+      'an unreachable Discord',
+      () => ({ DISCORD_TOKEN: FAKE_DISCORD_TOKEN, DISCORD_API_URL: 'http://127.0.0.1:1/api' }),
+      [],
+      /^reelay: cannot reach Discord at 127\.0\.0\.1:1 \(DISCORD_API_URL\)/,
+    ],
+  ];
+  for (const [what, env, args, message] of failures) {
+    it(`${what}: exit 1 with one line that never shows the token`, async () => {
+      const d = await fake();
+      const e = env(d);
+      const r = await register(args, e);
+      expect(r.code).toBe(1);
+      expect(r.out).toEqual([]);
+      expect(r.err).toHaveLength(1);
+      expect(r.err[0]).toMatch(message);
+      expect(r.err[0]).not.toContain(e.DISCORD_TOKEN);
+      expect(r.err[0]).not.toContain(FAKE_DISCORD_TOKEN);
+    });
+  }
+
+  it('Discord failing with 500s: exit 1 after a few tries, saying to try again later', async () => {
+    const d = await fake();
+    d.failNext('commands', 'server-error', { times: 5 });
+    const r = await register([], envFor(d));
+    expect(r.code).toBe(1);
+    expect(r.err).toEqual([
+      expect.stringMatching(/^reelay: Discord answered 500 .*PUT .*; try again later$/),
+    ]);
+    expect(d.calls('commands').length).toBeGreaterThan(1);
+    expect(d.commands()).toEqual([]);
+  });
+
+  it('--help describes the command', async () => {
+    const out: string[] = [];
+    const code = await runCli(
+      ['register-commands', '--help'],
+      {},
+      { stdout: (l) => out.push(l), stderr: () => {} },
+    );
+    expect(code).toBe(0);
+    expect(out.join('\n')).toMatch(/reelay register-commands \[--guild <server id>\]/);
   });
 });

@@ -1,0 +1,561 @@
+import type {
+  APIApplicationCommandBasicOption,
+  ChatInputCommandInteraction,
+  RESTPostAPIChatInputApplicationCommandsJSONBody,
+} from 'discord.js';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import {
+  type AttachmentLike,
+  buildCommands,
+  type CommandOptions,
+  checkCommand,
+  DISCORD_LIMITS,
+  requestFromOptions,
+} from '../../../src/bots/discord/commands.js';
+import { CATALOG, MIB, type ModelSpec } from '../../../src/core/catalog.js';
+import { messageFor } from '../../../src/core/messages.js';
+import type { GenerationRequest } from '../../../src/core/request.js';
+
+type Command = RESTPostAPIChatInputApplicationCommandsJSONBody;
+type Option = APIApplicationCommandBasicOption;
+
+const byName = (commands: Command[], name: string): Command => {
+  const found = commands.find((c) => c.name === name);
+  if (!found) throw new Error(`no /${name} in ${commands.map((c) => c.name).join(', ')}`);
+  return found;
+};
+
+const optionOf = (command: Command, name: string): Option | undefined =>
+  (command.options ?? []).find((o) => o.name === name) as Option | undefined;
+
+const option = (command: Command, name: string): Option => {
+  const found = optionOf(command, name);
+  if (!found) throw new Error(`/${command.name} has no ${name}`);
+  return found;
+};
+
+const choiceValues = (o: Option): (string | number)[] =>
+  'choices' in o && o.choices ? o.choices.map((c) => c.value) : [];
+
+const o1 = CATALOG.find((m) => m.id === 'kling-o1')!;
+const o3 = CATALOG.find((m) => m.id === 'kling-o3-pro')!;
+
+/** A model made from an existing one, for catalogs that differ from the shipped one. */
+const variant = (base: ModelSpec, changes: Partial<ModelSpec>): ModelSpec => ({ ...base, ...changes });
+
+/** Characters Discord counts toward a command's size limit: names, descriptions, choice names and values. */
+const commandSize = (c: Command): number =>
+  c.name.length +
+  c.description.length +
+  (c.options ?? []).reduce(
+    (n, o) =>
+      n +
+      o.name.length +
+      o.description.length +
+      ('choices' in o && o.choices
+        ? o.choices.reduce((k, ch) => k + ch.name.length + String(ch.value).length, 0)
+        : 0),
+    0,
+  );
+
+function checkLimits(commands: Command[]): void {
+  const nameRule = /^[-_\p{Ll}\p{N}]{1,32}$/u;
+  for (const c of commands) {
+    expect(c.name).toMatch(nameRule);
+    expect(c.description.length).toBeGreaterThan(0);
+    expect(c.description.length).toBeLessThanOrEqual(DISCORD_LIMITS.description);
+    expect(commandSize(c)).toBeLessThanOrEqual(4000);
+    const options = c.options ?? [];
+    expect(options.length).toBeLessThanOrEqual(DISCORD_LIMITS.options);
+    expect(new Set(options.map((o) => o.name)).size).toBe(options.length);
+    // Discord refuses a required option after an optional one.
+    const firstOptional = options.findIndex((o) => !('required' in o && o.required));
+    if (firstOptional >= 0) {
+      expect(options.slice(firstOptional).some((o) => 'required' in o && o.required)).toBe(false);
+    }
+    for (const o of options) {
+      expect(o.name).toMatch(nameRule);
+      expect(o.description.length).toBeGreaterThan(0);
+      expect(o.description.length).toBeLessThanOrEqual(DISCORD_LIMITS.description);
+      if ('choices' in o && o.choices) {
+        expect(o.choices.length).toBeGreaterThan(0);
+        expect(o.choices.length).toBeLessThanOrEqual(DISCORD_LIMITS.choices);
+        for (const ch of o.choices) {
+          expect(ch.name.length).toBeGreaterThan(0);
+          expect(ch.name.length).toBeLessThanOrEqual(DISCORD_LIMITS.choiceName);
+        }
+      }
+      if ('max_length' in o && o.max_length !== undefined) {
+        expect(o.max_length).toBeLessThanOrEqual(DISCORD_LIMITS.stringLength);
+      }
+    }
+  }
+}
+
+describe('buildCommands with the shipped catalog', () => {
+  const commands = buildCommands();
+  const video = byName(commands, 'video');
+  const reference = byName(commands, 'reference');
+
+  it('defines /video, /reference, /models, /quota and /help as chat-input commands', () => {
+    expect(commands.map((c) => c.name)).toEqual(['video', 'reference', 'models', 'quota', 'help']);
+    for (const c of commands) expect(c.type).toBe(1);
+  });
+
+  it("stays within Discord's limits", () => {
+    checkLimits(commands);
+  });
+
+  it('offers every model in the command that serves its modes', () => {
+    for (const model of CATALOG) {
+      const doesVideo = model.modes.some((m) => m !== 'reference');
+      expect(choiceValues(option(video, 'model')).includes(model.id)).toBe(doesVideo);
+      expect(choiceValues(option(reference, 'model')).includes(model.id)).toBe(
+        model.modes.includes('reference'),
+      );
+    }
+    expect(choiceValues(option(video, 'model'))).toEqual(['kling-2.5-turbo-pro', 'kling-o1']);
+    expect(choiceValues(option(reference, 'model'))).toEqual(['kling-o3-pro']);
+  });
+
+  it("offers the union of the models' durations, as integers", () => {
+    expect(option(video, 'duration').type).toBe(4);
+    expect(choiceValues(option(video, 'duration'))).toEqual([5, 10]);
+    expect(choiceValues(option(reference, 'duration'))).toEqual([
+      3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+    ]);
+  });
+
+  it('offers the aspect ratios, named by their shape', () => {
+    const ratio = option(video, 'aspect_ratio');
+    expect(choiceValues(ratio)).toEqual(['16:9', '9:16', '1:1']);
+    expect('choices' in ratio && ratio.choices?.map((c) => c.name)).toEqual([
+      '16:9 (landscape)',
+      '9:16 (portrait)',
+      '1:1 (square)',
+    ]);
+    expect(choiceValues(option(reference, 'aspect_ratio'))).toEqual(['16:9', '9:16', '1:1']);
+  });
+
+  it('offers mode (std/pro) only where a model has a choice of quality', () => {
+    expect(choiceValues(option(video, 'mode'))).toEqual(['std', 'pro']);
+    expect(option(video, 'mode').description).toContain('kling-o1');
+    expect(optionOf(reference, 'mode')).toBeUndefined();
+  });
+
+  it('offers sound, a negative prompt and a reference video only where a model takes them', () => {
+    expect(option(reference, 'sound').type).toBe(5);
+    expect(optionOf(video, 'sound')).toBeUndefined();
+    expect(option(video, 'negative_prompt').description).toContain('kling-2.5-turbo-pro');
+    expect(optionOf(reference, 'negative_prompt')).toBeUndefined();
+    expect(option(reference, 'reference_video').type).toBe(11);
+    expect(optionOf(video, 'reference_video')).toBeUndefined();
+  });
+
+  it('/video: a required prompt, then the options, then the two frames as attachments', () => {
+    expect(video.options?.map((o) => o.name)).toEqual([
+      'prompt',
+      'model',
+      'duration',
+      'aspect_ratio',
+      'negative_prompt',
+      'mode',
+      'first_frame',
+      'last_frame',
+    ]);
+    expect(option(video, 'prompt')).toMatchObject({
+      type: 3,
+      required: true,
+      min_length: 2,
+      max_length: 2000,
+    });
+    expect(option(video, 'first_frame')).toMatchObject({ type: 11 });
+    expect(option(video, 'last_frame')).toMatchObject({ type: 11 });
+    expect('required' in option(video, 'first_frame')).toBe(false);
+  });
+
+  it('/reference: prompt and image1 required, image2 … image7 optional, then the rest', () => {
+    expect(reference.options?.map((o) => o.name)).toEqual([
+      'prompt',
+      'image1',
+      'image2',
+      'image3',
+      'image4',
+      'image5',
+      'image6',
+      'image7',
+      'model',
+      'duration',
+      'aspect_ratio',
+      'sound',
+      'reference_video',
+    ]);
+    expect(option(reference, 'image1')).toMatchObject({ type: 11, required: true });
+    expect(option(reference, 'image7')).toMatchObject({ type: 11 });
+    expect(option(reference, 'prompt')).toMatchObject({ max_length: 2500 });
+    expect(reference.description).toContain('up to 7 images');
+  });
+
+  it('/models, /quota and /help take no options', () => {
+    for (const name of ['models', 'quota', 'help']) expect(byName(commands, name).options).toBeUndefined();
+  });
+});
+
+describe('buildCommands follows the catalog', () => {
+  it('a new model, duration and aspect ratio show up with no code change', () => {
+    const kling3 = variant(o1, {
+      id: 'kling-3',
+      label: 'Kling 3',
+      durations: [5, 8, 10],
+      aspectRatios: ['16:9', '21:9'],
+      qualities: ['std', 'pro'],
+    });
+    const video = byName(buildCommands([...CATALOG, kling3]), 'video');
+    expect(choiceValues(option(video, 'model'))).toEqual(['kling-2.5-turbo-pro', 'kling-o1', 'kling-3']);
+    expect(choiceValues(option(video, 'duration'))).toEqual([5, 8, 10]);
+    expect(choiceValues(option(video, 'aspect_ratio'))).toEqual(['16:9', '9:16', '1:1', '21:9']);
+    expect(option(video, 'mode').description).toContain('kling-o1 and kling-3');
+    // The shipped catalog's commands are untouched by the other catalog.
+    expect(choiceValues(option(byName(buildCommands(), 'video'), 'duration'))).toEqual([5, 10]);
+  });
+
+  it('a new reference model with more images, sound and no reference video', () => {
+    const big = variant(o3, { id: 'ref-9', label: 'Ref 9', maxReferenceImages: 9, durations: [4, 20] });
+    const reference = byName(buildCommands([...CATALOG, big]), 'reference');
+    expect(choiceValues(option(reference, 'model'))).toEqual(['kling-o3-pro', 'ref-9']);
+    expect(option(reference, 'image9')).toMatchObject({ type: 11 });
+    expect(optionOf(reference, 'image10')).toBeUndefined();
+    expect(choiceValues(option(reference, 'duration'))).toContain(20);
+  });
+
+  it('sound on a video model adds the option to /video, naming the model', () => {
+    const loud = variant(o1, {
+      id: 'loud',
+      sound: { default: true },
+      price: { kind: 'per-second', credits: 1, withSound: 2 },
+    });
+    const video = byName(buildCommands([...CATALOG, loud]), 'video');
+    expect(option(video, 'sound').description).toContain('loud');
+  });
+
+  it('more than 25 durations: a min and max instead of choices', () => {
+    const long = variant(o3, { id: 'long', durations: Array.from({ length: 30 }, (_, i) => i + 1) });
+    const duration = option(byName(buildCommands([long]), 'reference'), 'duration');
+    expect('choices' in duration && duration.choices).toBeFalsy();
+    expect(duration).toMatchObject({ min_value: 1, max_value: 30 });
+  });
+
+  it('more than 25 models: the model is typed, not chosen', () => {
+    const many = Array.from({ length: 30 }, (_, i) => variant(o1, { id: `m${i}`, label: `M ${i}` }));
+    const commands = buildCommands(many);
+    checkLimits(commands);
+    expect(choiceValues(option(byName(commands, 'video'), 'model'))).toEqual([]);
+  });
+
+  it('a model taking 40 reference images still fits the 25 options', () => {
+    const huge = variant(o3, { id: 'huge', maxReferenceImages: 40 });
+    const commands = buildCommands([huge]);
+    checkLimits(commands);
+    const reference = byName(commands, 'reference');
+    expect(reference.options).toHaveLength(25);
+    expect(option(reference, 'image1')).toMatchObject({ required: true });
+  });
+
+  it('leaves out a command no model serves', () => {
+    expect(buildCommands([o3]).map((c) => c.name)).toEqual(['reference', 'models', 'quota', 'help']);
+    expect(buildCommands([o1]).map((c) => c.name)).toEqual(['video', 'models', 'quota', 'help']);
+  });
+
+  it('a text-only catalog has no frame options', () => {
+    const textOnly = variant(o1, { id: 'words', modes: ['text'], aspectRatioModes: ['text'] });
+    const video = byName(buildCommands([textOnly]), 'video');
+    expect(optionOf(video, 'first_frame')).toBeUndefined();
+    expect(optionOf(video, 'last_frame')).toBeUndefined();
+    expect(video.description).toBe('Make a video clip from a prompt');
+  });
+
+  it('cuts a long description to 100 characters', () => {
+    const wordy = variant(o1, { id: 'wordy-model-with-a-long-name', label: 'W'.repeat(200) });
+    const commands = buildCommands([wordy]);
+    checkLimits(commands);
+  });
+});
+
+/** Options as a ChatInputCommandInteraction gives them, from a plain object. */
+function options(values: Record<string, string | number | boolean | AttachmentLike>): CommandOptions {
+  const get = <T>(name: string, ok: (v: unknown) => v is T): T | null => {
+    const v = values[name];
+    return v !== undefined && ok(v) ? v : null;
+  };
+  return {
+    getString: (n) => get(n, (v): v is string => typeof v === 'string'),
+    getInteger: (n) => get(n, (v): v is number => typeof v === 'number'),
+    getBoolean: (n) => get(n, (v): v is boolean => typeof v === 'boolean'),
+    getAttachment: (n) => get(n, (v): v is AttachmentLike => typeof v === 'object'),
+  };
+}
+
+/** An attachment as the API resolves it (`data.resolved.attachments[id]`). */
+const attachment = (name: string, extra: Partial<AttachmentLike> = {}): AttachmentLike => ({
+  id: `1${name.length}00000000000000000`,
+  filename: name,
+  size: MIB,
+  url: `https://cdn.discordapp.com/attachments/1/2/${name}?ex=abc&is=def&hm=123`,
+  proxy_url: `https://media.discordapp.net/attachments/1/2/${name}`,
+  content_type: 'image/png',
+  width: 1024,
+  height: 768,
+  ...extra,
+});
+
+const refOf = (a: AttachmentLike) => ({
+  source: { kind: 'url', url: a.url },
+  filename: a.filename,
+  contentType: a.content_type,
+  size: a.size,
+  width: a.width,
+  height: a.height,
+});
+
+describe('requestFromOptions', () => {
+  it("a ChatInputCommandInteraction's options are CommandOptions", () => {
+    expectTypeOf<ChatInputCommandInteraction['options']>().toExtend<CommandOptions>();
+  });
+
+  it('/video with a prompt alone: the default model, nothing else', () => {
+    expect(requestFromOptions('video', options({ prompt: 'a fox in the snow' }))).toEqual({
+      model: 'kling-2.5-turbo-pro',
+      prompt: 'a fox in the snow',
+    });
+  });
+
+  it('maps every /video option to its request field', () => {
+    const request = requestFromOptions(
+      'video',
+      options({
+        prompt: 'waves',
+        model: 'kling-o1',
+        duration: 10,
+        aspect_ratio: '9:16',
+        negative_prompt: 'blur',
+        mode: 'pro',
+        sound: false,
+      }),
+    );
+    expect(request).toEqual({
+      model: 'kling-o1',
+      prompt: 'waves',
+      duration: 10,
+      aspectRatio: '9:16',
+      negativePrompt: 'blur',
+      quality: 'pro',
+      sound: false,
+    });
+  });
+
+  it('turns attachments into URL image references with what Discord says of them', () => {
+    const first = attachment('first.png');
+    const last = attachment('last.jpg', { content_type: 'image/jpeg', width: 640, height: 480 });
+    const request = requestFromOptions(
+      'video',
+      options({ prompt: 'x y', first_frame: first, last_frame: last }),
+    );
+    expect(request.firstFrame).toEqual(refOf(first));
+    expect(request.lastFrame).toEqual(refOf(last));
+    expect(JSON.stringify(request)).not.toContain('media.discordapp.net');
+  });
+
+  it('leaves out what Discord does not know (no content type, no dimensions)', () => {
+    const doc = attachment('notes.pdf', { width: null, height: null, size: 5000 });
+    delete doc.content_type;
+    const request = requestFromOptions('video', options({ prompt: 'x y', first_frame: doc }));
+    expect(request.firstFrame).toEqual({
+      source: { kind: 'url', url: doc.url },
+      filename: 'notes.pdf',
+      size: 5000,
+    });
+  });
+
+  it("reads discord.js's Attachment shape too (name, contentType)", () => {
+    const request = requestFromOptions(
+      'video',
+      options({
+        prompt: 'x y',
+        first_frame: {
+          url: 'https://cdn.discordapp.com/a.png',
+          name: 'a.png',
+          contentType: 'image/png',
+          size: 10,
+          width: 400,
+          height: 300,
+        },
+      }),
+    );
+    expect(request.firstFrame).toEqual({
+      source: { kind: 'url', url: 'https://cdn.discordapp.com/a.png' },
+      filename: 'a.png',
+      contentType: 'image/png',
+      size: 10,
+      width: 400,
+      height: 300,
+    });
+  });
+
+  it('/reference: images in option order (gaps skipped), a reference video, the reference default model', () => {
+    const one = attachment('one.png');
+    const three = attachment('three.png');
+    const video = attachment('move.mp4', { content_type: 'video/mp4', width: 1280, height: 720 });
+    const request = requestFromOptions(
+      'reference',
+      options({
+        prompt: 'two friends',
+        image1: one,
+        image3: three,
+        reference_video: video,
+        duration: 8,
+        sound: true,
+      }),
+    );
+    expect(request).toEqual({
+      model: 'kling-o3-pro',
+      prompt: 'two friends',
+      references: [refOf(one), refOf(three)],
+      referenceVideo: refOf(video),
+      duration: 8,
+      sound: true,
+    });
+  });
+
+  it('with no model chosen, picks one that does what the images ask for', () => {
+    const textOnly = variant(o1, { id: 'words', modes: ['text'], aspectRatioModes: ['text'] });
+    const framing = variant(o1, { id: 'frames' });
+    const catalog = [textOnly, framing, o3];
+    expect(requestFromOptions('video', options({ prompt: 'x y' }), catalog).model).toBe('words');
+    expect(
+      requestFromOptions('video', options({ prompt: 'x y', first_frame: attachment('a.png') }), catalog)
+        .model,
+    ).toBe('frames');
+    expect(
+      requestFromOptions('reference', options({ prompt: 'x y', image1: attachment('a.png') }), [o1]).model,
+    ).toBe('kling-o3-pro');
+  });
+
+  it('a blank model or ratio counts as not given', () => {
+    const request = requestFromOptions('video', options({ prompt: 'x y', model: '  ', aspect_ratio: '' }));
+    expect(request).toEqual({ model: 'kling-2.5-turbo-pro', prompt: 'x y' });
+  });
+});
+
+describe('checkCommand', () => {
+  const png = (name: string) =>
+    requestFromOptions('video', options({ prompt: 'p', first_frame: attachment(name) })).firstFrame!;
+
+  const refused = (request: GenerationRequest, catalog: readonly ModelSpec[] = CATALOG): string => {
+    const result = checkCommand(request, catalog);
+    if (result.ok) throw new Error(`expected a refusal of ${JSON.stringify(request)}`);
+    return messageFor(result.error);
+  };
+
+  it('passes a valid request through validate (defaults, credits)', () => {
+    const result = checkCommand({ model: 'kling-o1', prompt: 'a fox', quality: 'pro', duration: 10 });
+    expect(result.ok && result.value).toMatchObject({
+      mode: 'text',
+      duration: 10,
+      quality: 'pro',
+      credits: 560,
+    });
+  });
+
+  const noEnding = variant(o1, { id: 'kling-start', modes: ['text', 'first-frame'] });
+  const noReferenceVideo = variant(o3, { id: 'ref-lite' });
+  delete (noReferenceVideo as Partial<ModelSpec>).referenceVideo;
+  const catalog = [...CATALOG, noEnding, noReferenceVideo];
+
+  const combos: [string, GenerationRequest, string][] = [
+    [
+      'a last frame alone',
+      { model: 'kling-2.5-turbo-pro', prompt: 'p q', lastFrame: png('b.png') },
+      'A last frame needs a first frame too.',
+    ],
+    [
+      'a last frame alone on a model that cannot end on a frame',
+      { model: 'kling-start', prompt: 'p q', lastFrame: png('b.png') },
+      "kling-start can't make a clip from a first and a last frame; it works from text alone or a first frame. Models that can: kling-2.5-turbo-pro, kling-o1.",
+    ],
+    [
+      'first and last frames on a model without first-and-last clips',
+      { model: 'kling-start', prompt: 'p q', firstFrame: png('a.png'), lastFrame: png('b.png') },
+      "kling-start can't make a clip from a first and a last frame; it works from text alone or a first frame. Models that can: kling-2.5-turbo-pro, kling-o1.",
+    ],
+    [
+      'a reference-only model in /video',
+      { model: 'kling-o3-pro', prompt: 'p q' },
+      "kling-o3-pro can't make a clip from text alone; it works from reference images. Models that can: kling-2.5-turbo-pro, kling-o1, kling-start.",
+    ],
+    [
+      'a video model in /reference',
+      { model: 'kling-o1', prompt: 'p q', references: [png('a.png')] },
+      "kling-o1 can't make a clip from reference images; it works from text alone, a first frame or a first and a last frame. Models that can: kling-o3-pro, ref-lite.",
+    ],
+    [
+      'a reference video on a model taking none',
+      { model: 'ref-lite', prompt: 'p q', references: [png('a.png')], referenceVideo: png('v.png') },
+      'ref-lite does not take a reference video. Models that can: kling-o3-pro.',
+    ],
+    [
+      'an aspect ratio on an animated image that keeps its shape',
+      { model: 'kling-2.5-turbo-pro', prompt: 'p q', firstFrame: png('a.png'), aspectRatio: '9:16' },
+      "With kling-2.5-turbo-pro, an animated image keeps the image's own shape: leave out the aspect ratio.",
+    ],
+    [
+      'a negative prompt on a model taking none',
+      { model: 'kling-o1', prompt: 'p q', negativePrompt: 'blur' },
+      'kling-o1 does not take a negative prompt.',
+    ],
+    [
+      'a quality the model lacks',
+      { model: 'kling-2.5-turbo-pro', prompt: 'p q', quality: 'std' },
+      'kling-2.5-turbo-pro has no "std" mode. Choose one of: pro.',
+    ],
+    [
+      'sound on a silent model',
+      { model: 'kling-o1', prompt: 'p q', sound: true },
+      "kling-o1 can't add sound.",
+    ],
+    [
+      'a duration of another model',
+      { model: 'kling-o1', prompt: 'p q', duration: 7 },
+      "kling-o1 can't make a 7-second clip. Choose one of: 5, 10 seconds.",
+    ],
+    [
+      'a PDF as the first frame',
+      {
+        model: 'kling-o1',
+        prompt: 'p q',
+        firstFrame: requestFromOptions(
+          'video',
+          options({ prompt: 'p', first_frame: attachment('doc.pdf', { content_type: 'application/pdf' }) }),
+        ).firstFrame!,
+      },
+      'first_frame is a PDF; please send a JPEG or PNG image.',
+    ],
+  ];
+
+  for (const [what, request, message] of combos) {
+    it(`answers ${what} specifically`, () => {
+      expect(refused(request, catalog)).toBe(message);
+    });
+  }
+
+  it('gives each impossible combination its own answer', () => {
+    const messages = combos.map(([, request]) => refused(request, catalog));
+    // The two frame combinations on kling-start share one answer: the model cannot end on a frame.
+    expect(new Set(messages).size).toBe(combos.length - 1);
+  });
+
+  it('a /reference request without a reference image says one is needed', () => {
+    expect(refused({ model: 'kling-o3-pro', prompt: 'p q', referenceVideo: png('v.png') })).toBe(
+      'kling-o3-pro needs at least one reference image.',
+    );
+  });
+});
