@@ -1,10 +1,13 @@
 import { existsSync } from 'node:fs';
+import { REST } from 'discord.js';
 import { createApp } from './app.js';
+import { createDiscordBot, type DiscordBot } from './bots/discord/bot.js';
+import { createDiscordDelivery } from './bots/discord/delivery.js';
+import { createStatusStore } from './bots/status-store.js';
 import { createTelegramApi } from './bots/telegram/api.js';
 import { createTelegramBot, type TelegramBot } from './bots/telegram/bot.js';
 import { createTelegramDelivery } from './bots/telegram/delivery.js';
 import { createTelegramImageSource } from './bots/telegram/source.js';
-import { createStatusStore } from './bots/telegram/status.js';
 import { ConfigError, loadConfig } from './config.js';
 import { startHttpServer } from './http/server.js';
 import { createLogger } from './log.js';
@@ -34,11 +37,22 @@ async function main(): Promise<void> {
   const app = createApp({ config, logger });
   const stops: (() => Promise<void>)[] = [];
 
-  if (config.roles.includes('discord')) {
-    logger.warn({ role: 'discord' }, 'the discord front end is not in this version yet; role ignored');
-  }
   const tg = config.telegram;
-  const store = createStatusStore(app.redis, config.queuePrefix);
+  const dc = config.discord;
+  const store = createStatusStore(app.redis, config.queuePrefix, 'tg');
+  const dcStore = createStatusStore(app.redis, config.queuePrefix, 'dc');
+  let discord: DiscordBot | undefined;
+  if (config.roles.includes('discord') && dc.token) {
+    discord = createDiscordBot({
+      token: dc.token,
+      apiUrl: dc.apiUrl,
+      intake: app.intake,
+      quota: app.quota,
+      queues: app.queues,
+      store: dcStore,
+      logger,
+    });
+  }
   let telegram: TelegramBot | undefined;
   if (config.roles.includes('telegram') && tg.token) {
     telegram = createTelegramBot({
@@ -58,16 +72,24 @@ async function main(): Promise<void> {
     const api = tg.token
       ? (telegram?.bot.api ?? createTelegramApi({ token: tg.token, apiRoot: tg.apiUrl }))
       : undefined;
-    const workers = app.startWorkers(
-      api && tg.token
+    const deliveries: NonNullable<Parameters<typeof app.startWorkers>[0]>['deliveries'] = {};
+    if (api && tg.token)
+      deliveries.telegram = createTelegramDelivery({ api, store, logger, token: tg.token });
+    if (dc.token) {
+      // Workers post Discord clips through the interaction token, or with the bot token in the channel.
+      const rest = discord?.client.rest ?? new REST({ api: dc.apiUrl }).setToken(dc.token);
+      deliveries.discord = createDiscordDelivery({ rest, store: dcStore, logger });
+    }
+    const workers = app.startWorkers({
+      deliveries,
+      ...(api && tg.token
         ? {
-            deliveries: { telegram: createTelegramDelivery({ api, store, logger, token: tg.token }) },
             imageSources: {
               telegram: createTelegramImageSource({ api, token: tg.token, apiRoot: tg.apiUrl }),
             },
           }
-        : {},
-    );
+        : {}),
+    });
     stops.push(() => workers.close());
     logger.info(
       {
@@ -92,6 +114,11 @@ async function main(): Promise<void> {
     logger.info({ port: config.httpPort }, 'http server listening');
   }
 
+  if (discord) {
+    const bot = discord;
+    await bot.start();
+    stops.unshift(() => bot.stop());
+  }
   if (telegram) {
     const bot = telegram;
     await bot.start();

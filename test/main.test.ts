@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FakeDiscord } from './fakes/discord.js';
 import { FakeTelegram } from './fakes/telegram.js';
 import { type Harness, startHarness } from './helpers/harness.js';
 import { waitFor } from './helpers/wait.js';
@@ -8,9 +9,12 @@ import { waitFor } from './helpers/wait.js';
 let h: Harness | undefined;
 let child: ChildProcess | undefined;
 let tg: FakeTelegram | undefined;
+let dc: FakeDiscord | undefined;
 afterEach(async () => {
   await tg?.close();
   tg = undefined;
+  await dc?.close();
+  dc = undefined;
   if (child && child.exitCode === null) child.kill('SIGKILL');
   child = undefined;
   await h?.close();
@@ -114,5 +118,37 @@ describe('the service process (npm start runs this)', () => {
     expect(await run.exited).toBe(0);
     expect(run.out.stdout).toContain('telegram bot started');
     expect(run.out.stdout).not.toContain(h.env.TELEGRAM_BOT_TOKEN as string);
+  });
+
+  it('runs the Discord bot: a /video comes back as a clip in the reply, and nothing logs a token', async () => {
+    h = await startHarness({ workers: false });
+    dc = await FakeDiscord.start({ token: h.env.DISCORD_TOKEN as string });
+    const run = start({
+      ...h.env,
+      REELAY_ROLES: 'discord,worker',
+      DISCORD_API_URL: dc.apiUrl,
+      LOG_LEVEL: 'debug',
+    });
+    child = run.proc;
+    await dc.waitForReady(20_000);
+    const guild = dc.guild();
+    const interaction = dc.command({
+      name: 'video',
+      user: dc.user(undefined, 'alice'),
+      channelId: dc.channel(guild.id).id,
+      guildId: guild.id,
+      options: [{ name: 'prompt', type: 3, value: 'a fox in the snow' }],
+    });
+    const reply = await dc.waitForOriginal(
+      interaction.token,
+      (m) => (m.attachments?.length ?? 0) > 0,
+      30_000,
+    );
+    expect(dc.fileBytes(reply.attachments?.[0]?.url as string)?.length).toBeGreaterThan(0);
+    run.proc.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+    expect(run.out.stdout).toContain('discord bot started');
+    for (const secret of [h.env.DISCORD_TOKEN as string, interaction.token])
+      expect(run.out.stdout).not.toContain(secret);
   });
 });

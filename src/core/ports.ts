@@ -21,7 +21,28 @@ export interface ImageSource {
  */
 export type DeliveryTarget =
   | { kind: 'file'; path: string }
-  | { kind: 'telegram'; chatId: number; messageId: number; threadId?: number | undefined };
+  | { kind: 'telegram'; chatId: number; messageId: number; threadId?: number | undefined }
+  | DiscordTarget;
+
+/**
+ * A Discord slash command's reply. The interaction token lets anyone post as the bot for 15 minutes:
+ * it travels in the job because delivery needs it, and must never be logged.
+ */
+export interface DiscordTarget {
+  kind: 'discord';
+  applicationId: string;
+  interactionToken: string;
+  /** When the interaction was created (epoch ms): its token works until 15 min after. */
+  interactionAt: number;
+  channelId: string;
+  guildId?: string | undefined;
+  /** The requester, mentioned by a fallback channel message. */
+  userId: string;
+  /** The interaction's upload limit in bytes (`attachment_size_limit`). */
+  attachmentSizeLimit: number;
+  /** Whether the bot may post (with files) in the channel itself: the fallback when the token is dead. */
+  canPostInChannel: boolean;
+}
 
 /** A finished clip on local disk, ready to post. */
 export interface ClipFile {
@@ -30,6 +51,8 @@ export interface ClipFile {
   contentType: string;
   /** The provider's own URL for the clip (signed, short-lived): the fallback when a file is too big to post. */
   sourceUrl: string;
+  /** Until when `sourceUrl` is expected to work (epoch ms), from the provider's documented lifetime. */
+  sourceExpiresAt?: number;
 }
 
 export interface DeliveryContext {

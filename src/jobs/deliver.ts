@@ -9,6 +9,7 @@ import type { UserError } from '../core/errors.js';
 import type { ChatDelivery, DeliveryContext, DeliveryTarget } from '../core/ports.js';
 import type { Logger } from '../log.js';
 import type { Fetch } from '../providers/http.js';
+import { RESULT_URL_LIFETIME_MS } from '../providers/types.js';
 import { deliverPayloadSchema } from './queues.js';
 
 export interface DeliverDeps {
@@ -101,6 +102,7 @@ export function createDeliverProcessor(deps: DeliverDeps) {
           size: clip.size,
           contentType: 'video/mp4',
           sourceUrl: data.outcome.videoUrl,
+          sourceExpiresAt: data.readyAt + RESULT_URL_LIFETIME_MS[data.outcome.provider],
         });
       } finally {
         await rm(dir, { recursive: true, force: true });

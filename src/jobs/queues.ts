@@ -15,6 +15,17 @@ export const deliveryTargetSchema = z.discriminatedUnion('kind', [
     messageId: z.number().int().positive(),
     threadId: z.number().int().positive().optional(),
   }),
+  z.object({
+    kind: z.literal('discord'),
+    applicationId: z.string().min(1),
+    interactionToken: z.string().min(1),
+    interactionAt: z.number(),
+    channelId: z.string().min(1),
+    guildId: z.string().optional(),
+    userId: z.string().min(1),
+    attachmentSizeLimit: z.number().int().positive(),
+    canPostInChannel: z.boolean(),
+  }),
 ]);
 
 const userErrorSchema = z.object({

@@ -67,3 +67,12 @@ export interface VideoProvider {
   /** Asks where a task stands. Throws a `not-found` ProviderError for an unknown task id. */
   check(taskId: string, options?: CallOptions): Promise<TaskStatus>;
 }
+
+/**
+ * How long a provider's result URL keeps working after the clip is ready, as documented (see
+ * ../shared/reference/providers.md): RunningHub about a day, Runware seven days. A shade under, to be safe.
+ */
+export const RESULT_URL_LIFETIME_MS: Record<'runninghub' | 'runware', number> = {
+  runninghub: 23 * 3_600_000,
+  runware: 7 * 24 * 3_600_000 - 3_600_000,
+};
