@@ -1,14 +1,16 @@
 /**
- * `npm run bench`: (a) intake throughput against a bare queue.add, (b) 2,000 jobs in flight on one
- * worker process against a 20 s fake provider. Loopback only; each part on its own random BullMQ
+ * `npm run bench`: (a) intake throughput against a bare queue.add, (c) Discord dispatch → defer under a
+ * burst of 200 commands against a bare discord.js defer, (b) 2,000 jobs in flight on one worker
+ * process against a 20 s fake provider. Loopback only; each part on its own random BullMQ
  * prefix, deleted after. Prints PASS/MISS per target; exits non-zero only when the bench itself
  * breaks (or overruns its own time bound). See docs/benchmarks.md.
  *
- * Knobs (environment): BENCH_PARTS=a,b (or b1, b2) · BENCH_WORKER_CONCURRENCY (default 50, the
+ * Knobs (environment): BENCH_PARTS=a,c,b (or b1, b2) · BENCH_WORKER_CONCURRENCY (default 50, the
  * service default) · BENCH_WORKER_PROCESSES (default 1) · BENCH_WORKER_CPU_PROF=<dir> (the worker of part b writes a V8 CPU profile there)
  * · BENCH_PROVIDER_KEEPALIVE_MS (default 60000; 1000 reproduces the fakes' connection-per-request).
  */
 import { cpus } from 'node:os';
+import { type DeferBenchResult, runDeferBench } from './discord.js';
 import { type InFlightResult, runInFlightBench, type Spread } from './in-flight.js';
 import { type IntakeBenchResult, runIntakeBench } from './intake.js';
 import { loopbackRedisUrl } from './keys.js';
@@ -40,6 +42,22 @@ function reportIntake(r: IntakeBenchResult): boolean {
   );
   const pass = r.ratio >= RATIO_TARGET;
   out(`  target intake/raw ≥ ${RATIO_TARGET}: ${r.ratio.toFixed(2)}  ${verdict(pass)}`);
+  return pass;
+}
+
+const DEFER_P99_TARGET_MS = 250;
+
+function reportDefer(r: DeferBenchResult): boolean {
+  out(
+    `(c) Discord: ${r.interactions} slash commands dispatched in one burst, ${r.rounds} rounds; dispatch → defer callback`,
+  );
+  const line = (name: string, s: DeferBenchResult['baseline']) =>
+    `    ${name.padEnd(22)} p50 ${ms(s.p50)}, p99 ${ms(s.p99)}, max ${ms(s.max)} (${s.deferred}/${r.interactions * r.rounds} deferred)`;
+  out(line('bare discord.js defer', r.baseline));
+  out(line('reelay bot', r.reelay));
+  out(`    reelay/bare p99: ×${(r.reelay.p99 / Math.max(1, r.baseline.p99)).toFixed(2)}`);
+  const pass = r.reelay.deferred === r.interactions * r.rounds && r.reelay.p99 < DEFER_P99_TARGET_MS;
+  out(`  target all deferred, p99 < ${DEFER_P99_TARGET_MS} ms: ${ms(r.reelay.p99)}  ${verdict(pass)}`);
   return pass;
 }
 
@@ -105,7 +123,7 @@ function reportInFlight(r: InFlightResult): boolean[] {
 
 async function main(): Promise<void> {
   const redisUrl = loopbackRedisUrl(process.env);
-  const parts = (process.env.BENCH_PARTS ?? 'a,b').split(',').map((p) => p.trim());
+  const parts = (process.env.BENCH_PARTS ?? 'a,c,b').split(',').map((p) => p.trim());
   const concurrency = Number(process.env.BENCH_WORKER_CONCURRENCY ?? 50);
   const processes = Number(process.env.BENCH_WORKER_PROCESSES ?? 1);
   const abort = new AbortController();
@@ -143,6 +161,10 @@ async function main(): Promise<void> {
       log: out,
     });
     verdicts.push(reportIntake(r));
+    out();
+  }
+  if (parts.includes('c')) {
+    verdicts.push(reportDefer(await runDeferBench({ redisUrl, interactions: 200, rounds: 3, log: out })));
     out();
   }
   // b1 is the brief's case (every clip exactly 20 s); b2 spreads readiness over one poll interval.
