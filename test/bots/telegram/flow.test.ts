@@ -245,3 +245,13 @@ describe('telegram bot: commands and modes', () => {
     expect(s.h.logs.join('\n')).not.toContain(TG_TOKEN);
   });
 });
+
+describe('telegram bot: without Redis', () => {
+  it('a valid /video is answered "busy" at once', async () => {
+    const s = await scene({ workers: false, env: { REDIS_URL: 'redis://127.0.0.1:1' } });
+    const request = s.h.tg.send({ chat: s.chat, from: s.alice, text: '/video a fox in the snow' });
+    const reply = await replyTo(s.h, s.chat, request);
+    expect(reply.text).toMatch(/busy right now\. Please try again in a minute/);
+    expect(reply.reply_markup).toBeUndefined();
+  });
+});
