@@ -360,3 +360,20 @@ describe('discord bot: buttons and small commands', () => {
     }
   });
 });
+
+describe('discord bot: direct messages', () => {
+  it('works in a DM with the bot, and falls back to the DM channel when the token dies', async () => {
+    const t = await harness({ pollsToComplete: 4 });
+    const dm = t.dc.dm(t.alice);
+    const i = t.dc.command({
+      name: 'video',
+      user: t.alice,
+      channelId: dm.id,
+      options: [{ name: 'prompt', type: OPT.string, value: 'a fox, privately' }],
+    });
+    await t.reply(i.token, (m) => (m.embeds?.length ?? 0) > 0);
+    t.dc.expireToken(i.token);
+    const posted = await t.dc.waitForMessage(dm.id, (m) => (m.attachments?.length ?? 0) > 0, 20_000);
+    expect(clipOf(t, posted)?.equals(t.rh.video)).toBe(true);
+  });
+});

@@ -229,3 +229,17 @@ describe('telegram bot: bad input is answered and nothing is queued or charged',
     });
   }
 });
+
+describe('telegram bot: forum topics', () => {
+  it('answers in the topic the request came from', async () => {
+    const { h: t, alice } = await scene();
+    const forum = t.tg.groupChat(undefined, { type: 'supergroup', forum: true });
+    const request = t.tg.send({ chat: forum, from: alice, text: '/video a fox in a topic', threadId: 42 });
+    const video = await videoFor(t, request);
+    expect(video.params.message_thread_id).toBe(42);
+    const status = t.tg
+      .calls('sendMessage')
+      .find((c) => (c.params.reply_parameters as { message_id?: number })?.message_id === request.message_id);
+    expect(status?.params.message_thread_id).toBe(42);
+  });
+});
