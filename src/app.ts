@@ -26,6 +26,8 @@ export interface AppOptions {
   workerOptions?: Partial<WorkerOptions>;
   /** Overrides of the generate jobs' retry policy (tests back off in milliseconds). */
   jobOptions?: Partial<JobsOptions>;
+  /** How long a submit waits on a slow Redis before answering busy (tests shorten it). */
+  intakeRedisBudgetMs?: number;
   /** Transport for providers and downloads; the global fetch by default. */
   fetch?: Fetch;
   /** Per-call time limit of provider requests (tests shorten it to exercise time-outs). */
@@ -99,6 +101,7 @@ export function createApp(options: AppOptions): App {
     jobDeadlineMs: config.jobDeadlineMs,
     configuredProviders: new Set(providers.keys()),
     ...(options.jobOptions ? { jobOptions: options.jobOptions } : {}),
+    ...(options.intakeRedisBudgetMs ? { redisBudgetMs: options.intakeRedisBudgetMs } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
   const started: Workers[] = [];

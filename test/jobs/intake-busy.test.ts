@@ -1,7 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { userKey } from '../../src/core/request.js';
 import { createLogger } from '../../src/log.js';
+import { cleanRedis } from '../helpers/harness.js';
+import { RedisProxy } from '../helpers/redis-proxy.js';
 import { waitFor } from '../helpers/wait.js';
 
 describe('intake with Redis gone', () => {
@@ -12,7 +16,7 @@ describe('intake with Redis gone', () => {
       RUNWARE_API_KEY: 'rw-key',
       REELAY_ROLES: 'worker',
     });
-    const app = createApp({ config, logger: createLogger('silent') });
+    const app = createApp({ config, logger: createLogger('silent'), intakeRedisBudgetMs: 300 });
     try {
       // Whether the first attempt is still connecting or already failed, the answer is "busy".
       const first = await app.intake.submit(
@@ -36,6 +40,58 @@ describe('intake with Redis gone', () => {
       );
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('intake with a slow Redis', () => {
+  it('answers busy after its budget, and a submit that completes later is cancelled and refunded', async () => {
+    const proxy = await RedisProxy.start();
+    const prefix = `test-${randomUUID()}`;
+    const config = loadConfig({
+      REDIS_URL: proxy.url,
+      QUEUE_PREFIX: prefix,
+      // Nothing listens there: should the job start before its cancel flag is set, it retries.
+      RUNWARE_API_KEY: 'rw-key',
+      RUNWARE_API_URL: 'http://127.0.0.1:1',
+      REELAY_ROLES: 'worker',
+    });
+    const app = createApp({
+      config,
+      logger: createLogger('silent'),
+      intakeRedisBudgetMs: 300,
+      jobOptions: { backoff: { type: 'fixed', delay: 50 } },
+      workerOptions: { lockDuration: 2_000, stalledInterval: 1_000 },
+    });
+    const requester = { platform: 'telegram' as const, userId: 'slow-1' };
+    try {
+      app.startWorkers();
+      expect(await app.redis.ping()).toBe('PONG');
+      proxy.pause();
+      const answer = await app.intake.submit(
+        { model: 'kling-2.5-turbo-pro', prompt: 'a fox in the snow' },
+        requester,
+        {
+          kind: 'file',
+          path: '/tmp/never-written.mp4',
+        },
+      );
+      expect(answer).toEqual({ ok: false, error: { id: 'service-busy' } });
+      proxy.resume();
+      // The reservation and the job land after all; the job is cancelled and its unit given back.
+      const failed = await waitFor(async () => (await app.queues.generate.getJobs(['failed']))[0], {
+        what: 'the late job to fail',
+      });
+      expect(failed.failedReason).toBe('cancelled');
+      const usage = await waitFor(async () => {
+        const u = await app.quota.usage(userKey(requester));
+        return u.inFlight === 0 ? u : undefined;
+      });
+      expect(usage.used).toBe(0);
+    } finally {
+      await app.close();
+      await proxy.close();
+      await cleanRedis(prefix);
     }
   });
 });
