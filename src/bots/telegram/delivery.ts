@@ -1,9 +1,10 @@
 import { type Api, InputFile } from 'grammy';
 import type { UserError } from '../../core/errors.js';
-import type { ChatDelivery, DeliveryContext, DeliveryTarget } from '../../core/ports.js';
+import type { ChatDelivery, ClipFile, DeliveryContext, DeliveryTarget } from '../../core/ports.js';
 import type { Logger } from '../../log.js';
-import type { StatusStore } from '../status-store.js';
-import { describeApiError, isReplyGone } from './api.js';
+import { LINK_LIFETIME_TEXT } from '../shared.js';
+import type { StatusRecord, StatusStore } from '../status-store.js';
+import { describeApiError, isMessageGone, isNotModified, isReplyGone } from './api.js';
 import { type FinalOutcome, finalText } from './status.js';
 
 /** The Bot API's upload limit for bots: a larger clip goes as a link. */
@@ -62,9 +63,33 @@ export function createTelegramDelivery(options: TelegramDeliveryOptions): ChatDe
     }
   };
 
-  const finish = async (jobId: string, outcome: FinalOutcome) => {
+  /**
+   * Records the outcome for the bot that owns the status message. When that bot is gone (restarted,
+   * crashed: its heartbeat lapsed), the worker edits the status message itself — one edit, nothing
+   * else edits it now. True when the status message shows the outcome (or will, by its owner).
+   */
+  const finish = async (jobId: string, outcome: FinalOutcome, record?: StatusRecord): Promise<boolean> => {
     await store.setFinal(jobId, outcome);
+    const status = record ?? (await store.read(jobId));
+    if (status.messageId === undefined || status.chatId === undefined) return false;
+    if (status.owner && (await store.isAlive(status.owner))) return true;
+    try {
+      await api.editMessageText(Number(status.chatId), Number(status.messageId), finalText(outcome));
+      return true;
+    } catch (error) {
+      if (isNotModified(error)) return true;
+      if (!isMessageGone(error)) {
+        logger.warn({ jobId, err: describeApiError(error, options.token) }, 'telegram status edit failed');
+      }
+      return false;
+    }
   };
+
+  /** When the provider's link stops working, as a person reads it. */
+  const expiry = (clip: ClipFile): string =>
+    clip.sourceExpiresAt
+      ? `the link works until ${new Date(clip.sourceExpiresAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`
+      : LINK_LIFETIME_TEXT;
 
   return {
     async deliverClip(ctx, clip) {
@@ -77,7 +102,7 @@ export function createTelegramDelivery(options: TelegramDeliveryOptions): ChatDe
             await reply(target, (extra) =>
               api.sendMessage(
                 target.chatId,
-                `🎬 ${captionFor(ctx)}\n\nAt ${mb} MB the clip is over Telegram's ${Math.round(uploadLimit / (1024 * 1024))} MB limit for bots, so here is a link (download it soon: the provider's links expire within a day):\n${clip.sourceUrl}`,
+                `🎬 ${captionFor(ctx)}\n\nAt ${mb} MB the clip is over Telegram's ${Math.round(uploadLimit / (1024 * 1024))} MB limit for bots, so here is a link (download it soon: ${expiry(clip)}):\n${clip.sourceUrl}`,
                 { ...extra, link_preview_options: { is_disabled: true } },
               ),
             );
@@ -105,16 +130,15 @@ export function createTelegramDelivery(options: TelegramDeliveryOptions): ChatDe
 
     async deliverFailure(ctx, error: UserError) {
       const target = telegramTarget(ctx);
-      await finish(ctx.jobId, { kind: 'failure', error });
-      // The bot that posted the status message shows the outcome there. Wait briefly for it to record
-      // that message (a job can fail within milliseconds of being queued); without a live owner, answer here.
+      // The failure is shown in the status message. Wait briefly for the bot to record that message
+      // (a job can fail within milliseconds of being queued); without one, answer with a reply.
       const deadline = Date.now() + (options.attachWaitMs ?? 5_000);
       let record = await store.read(ctx.jobId);
       while (record.messageId === undefined && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 100));
         record = await store.read(ctx.jobId);
       }
-      if (record.messageId !== undefined && record.owner && (await store.isAlive(record.owner))) return;
+      if (await finish(ctx.jobId, { kind: 'failure', error }, record)) return;
       if (await store.isMarked(ctx.jobId, 'sent')) return;
       try {
         await reply(target, (extra) =>

@@ -117,6 +117,20 @@ describe('telegram bot: quota, cancel and failures', () => {
     expect((await s.h.app.quota.usage(aliceKey)).used).toBe(0);
   });
 
+  it('when the bot that posted the status is gone, the worker shows the outcome in it', async () => {
+    const s = await scene({ pollsToComplete: 20 });
+    const request = s.h.tg.send({ chat: s.chat, from: s.alice, text: '/video a fox, unattended' });
+    const status = await statusOf(s, request);
+    // The bot process dies: no more edits, and its heartbeat lapses.
+    await s.h.telegram.tracker.stop();
+    const beats = await s.h.app.redis.keys(`${s.h.prefix}:tg:instance:*`);
+    expect(beats).toHaveLength(1);
+    await s.h.app.redis.del(...beats);
+    await videoFor(s.h, request);
+    const shown = await messageMatching(s, s.chat.id, status.message_id, /^✅ Done/);
+    expect(shown.reply_markup).toBeUndefined();
+  });
+
   it('with no live bot owning the status, the worker answers a failure itself, once', async () => {
     const s = await scene();
     const request = s.h.tg.send({ chat: s.chat, from: s.alice, text: '/help' });
