@@ -13,9 +13,9 @@ import { describeApiError, isMessageGone, isNotModified } from './api.js';
  * Status messages. The bot posts "Queued — #N in line" when it takes a request, then edits that one
  * message as the job moves. One writer per status message — the bot process that posted it — so the
  * limit of one edit per interval and a 429's `retry_after` are kept by construction; the worker
- * records the outcome in Redis and the bot's tracker shows it. When no live bot owns the status (it
- * never got posted, or its process is gone), the worker answers with a message of its own instead,
- * so a person always hears back.
+ * records the outcome in Redis and the bot's tracker shows it. When no live bot owns the status (its
+ * process is gone), the worker edits it itself; when there is none, it answers with a message of its
+ * own, so a person always hears back.
  *
  * Redis: the `tg` namespace of `../status-store.ts`.
  */
