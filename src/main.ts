@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { REST } from 'discord.js';
-import { createApp } from './app.js';
+import { type AppOptions, createApp } from './app.js';
 import { createDiscordBot, type DiscordBot } from './bots/discord/bot.js';
 import { createDiscordDelivery } from './bots/discord/delivery.js';
 import { createStatusStore } from './bots/status-store.js';
@@ -36,6 +36,8 @@ async function main(): Promise<void> {
   ]);
   const app = createApp({ config, logger });
   const stops: (() => Promise<void>)[] = [];
+  /** The bots: stopped first, so no new request arrives while the workers finish theirs. */
+  const frontEnds: (() => Promise<void>)[] = [];
 
   const tg = config.telegram;
   const dc = config.discord;
@@ -68,28 +70,21 @@ async function main(): Promise<void> {
     });
   }
   if (config.roles.includes('worker')) {
-    // Workers post Telegram clips themselves (with the token, never through the bot process).
-    const api = tg.token
-      ? (telegram?.bot.api ?? createTelegramApi({ token: tg.token, apiRoot: tg.apiUrl }))
-      : undefined;
-    const deliveries: NonNullable<Parameters<typeof app.startWorkers>[0]>['deliveries'] = {};
-    if (api && tg.token)
-      deliveries.telegram = createTelegramDelivery({ api, store, logger, token: tg.token });
+    // Workers post clips themselves: Telegram with the bot token, Discord through the interaction
+    // token or, once it is dead, with the bot token in the channel.
+    const deliveries: NonNullable<AppOptions['deliveries']> = {};
+    const imageSources: NonNullable<AppOptions['imageSources']> = {};
+    const tgToken = tg.token;
+    if (tgToken) {
+      const api = telegram?.bot.api ?? createTelegramApi({ token: tgToken, apiRoot: tg.apiUrl });
+      deliveries.telegram = createTelegramDelivery({ api, store, logger, token: tgToken });
+      imageSources.telegram = createTelegramImageSource({ api, token: tgToken, apiRoot: tg.apiUrl });
+    }
     if (dc.token) {
-      // Workers post Discord clips through the interaction token, or with the bot token in the channel.
       const rest = discord?.client.rest ?? new REST({ api: dc.apiUrl }).setToken(dc.token);
       deliveries.discord = createDiscordDelivery({ rest, store: dcStore, logger });
     }
-    const workers = app.startWorkers({
-      deliveries,
-      ...(api && tg.token
-        ? {
-            imageSources: {
-              telegram: createTelegramImageSource({ api, token: tg.token, apiRoot: tg.apiUrl }),
-            },
-          }
-        : {}),
-    });
+    const workers = app.startWorkers({ deliveries, imageSources });
     stops.push(() => workers.close());
     logger.info(
       {
@@ -117,13 +112,12 @@ async function main(): Promise<void> {
   if (discord) {
     const bot = discord;
     await bot.start();
-    stops.unshift(() => bot.stop());
+    frontEnds.push(() => bot.stop());
   }
   if (telegram) {
     const bot = telegram;
     await bot.start();
-    // First in line to stop: no new requests while the workers finish theirs.
-    stops.unshift(() => bot.stop());
+    frontEnds.push(() => bot.stop());
   }
 
   let stopping = false;
@@ -134,6 +128,7 @@ async function main(): Promise<void> {
     // Step jobs are short slices; a poll waiting in Redis is not in hand and simply waits for the next worker.
     const force = setTimeout(() => process.exit(1), 30_000);
     force.unref();
+    await Promise.allSettled(frontEnds.map((stop) => stop()));
     await Promise.allSettled(stops.map((stop) => stop()));
     await app.close();
     process.exit(0);

@@ -36,10 +36,6 @@ export abstract class PacedTracker<E extends PacedEntry> {
     if (e) e.cancelling = true;
   }
 
-  get size(): number {
-    return this.entries.size;
-  }
-
   start(): void {
     let count = 0;
     this.onTick(count);

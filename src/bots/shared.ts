@@ -1,5 +1,6 @@
 import { CATALOG, creditsFor, type ModelSpec } from '../core/catalog.js';
 import type { UserError } from '../core/errors.js';
+import { messageFor } from '../core/messages.js';
 import type { GenerationMode, Quality } from '../core/request.js';
 import type { GenerateProgress } from '../jobs/generate.js';
 import type { QuotaUsage } from '../jobs/quota.js';
@@ -177,5 +178,5 @@ export const CANCEL_ANSWERS = {
   'not-yours': 'Only the person who asked for this clip can cancel it.',
   finished: 'This job has already finished.',
   'not-found': "I can't find this job any more.",
-  busy: 'The service is busy right now. Please try again in a minute.',
+  busy: messageFor({ id: 'service-busy' }),
 } as const;

@@ -3,7 +3,7 @@ import type { FinalOutcome } from './shared.js';
 
 /**
  * What the bots and the workers share about one job's status message, in Redis:
- * `${prefix}:${ns}:status:<jobId>` (hash: chat, msg, owner, created, final), a bot process's
+ * `${prefix}:${ns}:status:<jobId>` (hash: chat, msg, owner, final), a bot process's
  * heartbeat `${prefix}:${ns}:instance:<id>`, and once-only markers `${prefix}:${ns}:<name>:<jobId>`.
  * `ns` keeps the platforms apart (`tg`, `dc`). Ids are strings: Discord's snowflakes exceed 2^53.
  */
@@ -11,16 +11,12 @@ export interface StatusRecord {
   chatId?: string;
   messageId?: string;
   owner?: string;
-  createdAt?: number;
   final?: FinalOutcome;
 }
 
 export interface StatusStore {
   /** The bot posted the status message: record where it is and which bot process edits it. */
-  attach(
-    jobId: string,
-    fields: { chatId: string; messageId: string; owner: string; createdAt: number },
-  ): Promise<void>;
+  attach(jobId: string, fields: { chatId: string; messageId: string; owner: string }): Promise<void>;
   /** The worker's outcome, for the status message. */
   setFinal(jobId: string, outcome: FinalOutcome): Promise<void>;
   read(jobId: string): Promise<StatusRecord>;
@@ -44,7 +40,7 @@ export function createStatusStore(redis: Redis, prefix: string, ns: 'tg' | 'dc')
     async attach(jobId, f) {
       await redis
         .multi()
-        .hset(key(jobId), 'chat', f.chatId, 'msg', f.messageId, 'owner', f.owner, 'created', f.createdAt)
+        .hset(key(jobId), 'chat', f.chatId, 'msg', f.messageId, 'owner', f.owner)
         .pexpire(key(jobId), STATUS_TTL_MS)
         .exec();
     },
@@ -61,7 +57,6 @@ export function createStatusStore(redis: Redis, prefix: string, ns: 'tg' | 'dc')
       if (h.chat) record.chatId = h.chat;
       if (h.msg) record.messageId = h.msg;
       if (h.owner) record.owner = h.owner;
-      if (h.created) record.createdAt = Number(h.created);
       if (h.final) record.final = JSON.parse(h.final) as FinalOutcome;
       return record;
     },

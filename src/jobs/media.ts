@@ -31,7 +31,7 @@ const DOWNLOAD_TIMEOUT_MS = 60_000;
  * Reads an HTTP response body, stopping as soon as it passes `maxBytes` so a 4 GB "photo" costs us
  * at most the limit. Throws a non-retryable MediaError with `image-too-large` then.
  */
-export async function readCapped(response: Response, maxBytes: number, which: string): Promise<Uint8Array> {
+async function readCapped(response: Response, maxBytes: number, which: string): Promise<Uint8Array> {
   const declared = Number(response.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
     await response.body?.cancel();
@@ -59,6 +59,31 @@ export async function readCapped(response: Response, maxBytes: number, which: st
   return Buffer.concat(chunks);
 }
 
+/**
+ * The bytes of a download's answer, capped at `maxBytes`, or the MediaError a person can act on.
+ * `label` names the download in the error's message (never its URL: it may carry a token).
+ */
+export async function readDownload(
+  response: Response,
+  maxBytes: number,
+  which: string,
+  label: string,
+): Promise<{ bytes: Uint8Array; contentType?: string }> {
+  if (!response.ok) {
+    await response.body?.cancel();
+    // A 4xx (expired signed URL, deleted attachment) will not get better by asking again.
+    const retryable = response.status >= 500 || response.status === 429 || response.status === 408;
+    throw new MediaError(
+      userError('image-download-failed', { which }),
+      retryable,
+      `${label} answered HTTP ${response.status}`,
+    );
+  }
+  const bytes = await readCapped(response, maxBytes, which);
+  const contentType = response.headers.get('content-type') ?? undefined;
+  return contentType === undefined ? { bytes } : { bytes, contentType };
+}
+
 /** The built-in `url` source: a plain GET, no credentials of ours, capped at `maxBytes`. */
 export function createUrlImageSource(options: { fetch?: Fetch; timeoutMs?: number } = {}): ImageSource {
   const doFetch = options.fetch ?? fetch;
@@ -80,19 +105,7 @@ export function createUrlImageSource(options: { fetch?: Fetch; timeoutMs?: numbe
           `download failed: ${String(cause)}`,
         );
       }
-      if (!response.ok) {
-        await response.body?.cancel();
-        // A 4xx (expired signed URL, deleted attachment) will not get better by asking again.
-        const retryable = response.status >= 500 || response.status === 429 || response.status === 408;
-        throw new MediaError(
-          userError('image-download-failed', { which }),
-          retryable,
-          `HTTP ${response.status}`,
-        );
-      }
-      const bytes = await readCapped(response, maxBytes, which);
-      const contentType = response.headers.get('content-type') ?? undefined;
-      return contentType === undefined ? { bytes } : { bytes, contentType };
+      return readDownload(response, maxBytes, which, 'download');
     },
   };
 }

@@ -22,6 +22,7 @@ import type { StatusStore } from '../status-store.js';
 import { checkCommand, type GenerateCommand, requestFromOptions } from './commands.js';
 import { describeDiscordError } from './delivery.js';
 import { liveMessage } from './render.js';
+import { parseCustomId } from './status.js';
 import { helpText, modelsText, quotaText } from './texts.js';
 import { DiscordStatusTracker } from './tracker.js';
 
@@ -137,7 +138,6 @@ export function createDiscordBot(o: DiscordBotOptions): DiscordBot {
         chatId: message.channelId,
         messageId: message.id,
         owner,
-        createdAt: startedAt,
       });
     } catch (error) {
       o.logger.warn({ jobId, err: String(error) }, 'could not record the discord status message');
@@ -167,9 +167,9 @@ export function createDiscordBot(o: DiscordBotOptions): DiscordBot {
   }
 
   async function onButton(interaction: ButtonInteraction) {
-    const match = /^(cancel|again):([A-Za-z0-9-]{8,64})$/.exec(interaction.customId);
-    if (!match) return;
-    const [, action, jobId] = match as unknown as [string, 'cancel' | 'again', string];
+    const parsed = parseCustomId(interaction.customId);
+    if (!parsed) return;
+    const { action, jobId } = parsed;
     if (action === 'cancel') {
       const outcome = await o.intake.cancel(jobId, requesterOf(interaction)).catch(() => 'busy' as const);
       if (outcome === 'cancelling') tracker.markCancelling(jobId);

@@ -52,15 +52,19 @@ export function liveMessage(view: LiveView, facts: LiveFacts, now = Date.now()):
   return { embeds: [embed], components: statusButtons(view.jobId, state, facts.cancelling ?? false) };
 }
 
-/** The status message of a finished job, from what the bot knows of it. */
-export function finalMessageFor(view: LiveView, outcome: FinalOutcome, now = Date.now()): DiscordMessageBody {
+/** The status message of a finished job: the final embed and, when done, the Again button. */
+export function finalMessageFor(
+  view: Pick<LiveView, 'jobId' | 'model' | 'duration' | 'userId' | 'prompt'>,
+  outcome: FinalOutcome,
+  elapsedMs?: number,
+): DiscordMessageBody {
   return {
     embeds: [
       finalEmbed(outcome, {
         model: view.model,
         duration: view.duration,
         userId: view.userId,
-        elapsedMs: now - view.startedAt,
+        ...(elapsedMs === undefined ? {} : { elapsedMs }),
         ...(view.prompt ? { prompt: view.prompt } : {}),
       }),
     ],
@@ -68,17 +72,15 @@ export function finalMessageFor(view: LiveView, outcome: FinalOutcome, now = Dat
   };
 }
 
-/** The status message of a finished job, from what the worker knows of it. */
-export function finalMessage(ctx: DeliveryContext, outcome: FinalOutcome): DiscordMessageBody {
-  return {
-    embeds: [
-      finalEmbed(outcome, {
-        model: ctx.request.model,
-        duration: ctx.request.duration,
-        userId: ctx.requester.userId,
-        prompt: ctx.request.prompt,
-      }),
-    ],
-    components: statusButtons(ctx.jobId, outcomeState(outcome)),
-  };
-}
+/** The same, from what the worker knows of the job. */
+export const finalMessage = (ctx: DeliveryContext, outcome: FinalOutcome): DiscordMessageBody =>
+  finalMessageFor(
+    {
+      jobId: ctx.jobId,
+      model: ctx.request.model,
+      duration: ctx.request.duration,
+      userId: ctx.requester.userId,
+      prompt: ctx.request.prompt,
+    },
+    outcome,
+  );

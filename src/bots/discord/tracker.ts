@@ -85,7 +85,7 @@ export class DiscordStatusTracker extends PacedTracker<Entry> {
       // The worker may have shown the outcome while our edit was on its way: put it back on top.
       const final = (await this.o.store.read(e.jobId)).final;
       if (final) {
-        await this.edit(e, finalMessageFor(e, final, this.now()));
+        await this.edit(e, finalMessageFor(e, final, this.now() - e.startedAt));
         this.entries.delete(e.jobId);
       }
     } catch (error) {

@@ -52,10 +52,14 @@ export const isMessageGone = (error: unknown): boolean =>
   error instanceof GrammyError &&
   /message to edit not found|message can't be edited|MESSAGE_ID_INVALID/i.test(error.description);
 
-/** The replied-to message is gone; the post can go without the reply. */
-export const isReplyGone = (error: unknown): boolean =>
-  error instanceof GrammyError &&
-  /message to be replied not found|replied message not found/i.test(error.description);
+/**
+ * Where a reply to a message goes: its forum topic, if any, and the message itself — or no reply
+ * at all if it was deleted meanwhile (`allow_sending_without_reply`), so the answer still arrives.
+ */
+export const replyExtra = (chatMessage: { messageId: number; threadId?: number | undefined }) => ({
+  ...(chatMessage.threadId ? { message_thread_id: chatMessage.threadId } : {}),
+  reply_parameters: { message_id: chatMessage.messageId, allow_sending_without_reply: true },
+});
 
 /**
  * An API error as a log field: method, code and Telegram's description, and never the request URL

@@ -15,7 +15,7 @@ import type { Logger } from '../../log.js';
 import { CANCEL_ANSWERS, DEFAULT_REFERENCE_MODEL, DEFAULT_VIDEO_MODEL } from '../shared.js';
 import type { StatusStore } from '../status-store.js';
 import { AlbumCollector } from './album.js';
-import { describeApiError, installTransformers, type ThrottlerOptions } from './api.js';
+import { describeApiError, installTransformers, replyExtra, type ThrottlerOptions } from './api.js';
 import { imageOf, type MessageImage, overDownloadLimit, TELEGRAM_DOWNLOAD_LIMIT } from './images.js';
 import { parseArgs, toRequest } from './parse.js';
 import { cancelKeyboard, liveText, StatusTracker } from './status.js';
@@ -78,6 +78,10 @@ export function commandOf(message: Message): { name: string; mention?: string; a
   return command;
 }
 
+/** The forum topic a message was sent in, if any. */
+const topicOf = (message: Message): number | undefined =>
+  message.is_topic_message ? message.message_thread_id : undefined;
+
 const requesterOf = (from: NonNullable<Message['from']>): Requester => ({
   platform: 'telegram',
   userId: String(from.id),
@@ -113,10 +117,7 @@ export function createTelegramBot(o: TelegramBotOptions): TelegramBot {
   /** Replies to a message (in its forum topic), even if it was deleted meanwhile. */
   const replyTo = (message: Message, text: string, extra: Record<string, unknown> = {}) =>
     bot.api.sendMessage(message.chat.id, text, {
-      ...(message.is_topic_message && message.message_thread_id
-        ? { message_thread_id: message.message_thread_id }
-        : {}),
-      reply_parameters: { message_id: message.message_id, allow_sending_without_reply: true },
+      ...replyExtra({ messageId: message.message_id, threadId: topicOf(message) }),
       link_preview_options: { is_disabled: true },
       ...extra,
     });
@@ -190,8 +191,8 @@ export function createTelegramBot(o: TelegramBotOptions): TelegramBot {
       kind: 'telegram',
       chatId: message.chat.id,
       messageId: message.message_id,
+      threadId: topicOf(message),
     };
-    if (message.is_topic_message && message.message_thread_id) target.threadId = message.message_thread_id;
     const accepted = await o.intake.submit(request, requesterOf(from), target);
     if (!accepted.ok) return say(message, accepted.error);
     const { jobId, position, request: valid } = accepted.value;
@@ -212,7 +213,6 @@ export function createTelegramBot(o: TelegramBotOptions): TelegramBot {
         chatId: String(message.chat.id),
         messageId: String(status.message_id),
         owner,
-        createdAt: startedAt,
       });
       tracker.track(tracked, text, now());
     } catch (error) {

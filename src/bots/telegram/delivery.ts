@@ -2,10 +2,10 @@ import { type Api, InputFile } from 'grammy';
 import type { UserError } from '../../core/errors.js';
 import type { ChatDelivery, ClipFile, DeliveryContext, DeliveryTarget } from '../../core/ports.js';
 import type { Logger } from '../../log.js';
-import { LINK_LIFETIME_TEXT } from '../shared.js';
+import { type FinalOutcome, LINK_LIFETIME_TEXT } from '../shared.js';
 import type { StatusRecord, StatusStore } from '../status-store.js';
-import { describeApiError, isMessageGone, isNotModified, isReplyGone } from './api.js';
-import { type FinalOutcome, finalText } from './status.js';
+import { describeApiError, isMessageGone, isNotModified, replyExtra } from './api.js';
+import { finalText } from './status.js';
 
 /** The Bot API's upload limit for bots: a larger clip goes as a link. */
 export const TELEGRAM_UPLOAD_LIMIT = 50 * 1024 * 1024;
@@ -49,20 +49,6 @@ export function createTelegramDelivery(options: TelegramDeliveryOptions): ChatDe
   const { api, store, logger } = options;
   const uploadLimit = options.uploadLimit ?? TELEGRAM_UPLOAD_LIMIT;
 
-  /** Sends a reply to the request; without the reply if the request message was deleted meanwhile. */
-  const reply = async <T>(target: TelegramTarget, send: (extra: Record<string, unknown>) => Promise<T>) => {
-    const base: Record<string, unknown> = target.threadId ? { message_thread_id: target.threadId } : {};
-    try {
-      return await send({
-        ...base,
-        reply_parameters: { message_id: target.messageId, allow_sending_without_reply: true },
-      });
-    } catch (error) {
-      if (!isReplyGone(error)) throw error;
-      return await send(base);
-    }
-  };
-
   /**
    * Records the outcome for the bot that owns the status message. When that bot is gone (restarted,
    * crashed: its heartbeat lapsed), the worker edits the status message itself — one edit, nothing
@@ -99,21 +85,21 @@ export function createTelegramDelivery(options: TelegramDeliveryOptions): ChatDe
         try {
           if (big) {
             const mb = Math.round(clip.size / (1024 * 1024));
-            await reply(target, (extra) =>
-              api.sendMessage(
-                target.chatId,
-                `🎬 ${captionFor(ctx)}\n\nAt ${mb} MB the clip is over Telegram's ${Math.round(uploadLimit / (1024 * 1024))} MB limit for bots, so here is a link (download it soon: ${expiry(clip)}):\n${clip.sourceUrl}`,
-                { ...extra, link_preview_options: { is_disabled: true } },
-              ),
+            await api.sendMessage(
+              target.chatId,
+              `🎬 ${captionFor(ctx)}\n\nAt ${mb} MB the clip is over Telegram's ${Math.round(uploadLimit / (1024 * 1024))} MB limit for bots, so here is a link (download it soon: ${expiry(clip)}):\n${clip.sourceUrl}`,
+              { ...replyExtra(target), link_preview_options: { is_disabled: true } },
             );
           } else {
             await api.sendChatAction(target.chatId, 'upload_video').catch(() => undefined);
-            await reply(target, (extra) =>
-              api.sendVideo(target.chatId, new InputFile(clip.path, `reelay-${ctx.jobId.slice(0, 8)}.mp4`), {
-                ...extra,
+            await api.sendVideo(
+              target.chatId,
+              new InputFile(clip.path, `reelay-${ctx.jobId.slice(0, 8)}.mp4`),
+              {
+                ...replyExtra(target),
                 caption: captionFor(ctx),
                 supports_streaming: true,
-              }),
+              },
             );
           }
         } catch (error) {
@@ -141,9 +127,7 @@ export function createTelegramDelivery(options: TelegramDeliveryOptions): ChatDe
       if (await finish(ctx.jobId, { kind: 'failure', error }, record)) return;
       if (await store.isMarked(ctx.jobId, 'sent')) return;
       try {
-        await reply(target, (extra) =>
-          api.sendMessage(target.chatId, finalText({ kind: 'failure', error }), extra),
-        );
+        await api.sendMessage(target.chatId, finalText({ kind: 'failure', error }), replyExtra(target));
       } catch (e) {
         throw new Error(`telegram failure notice failed: ${describeApiError(e, options.token)}`);
       }

@@ -1,8 +1,6 @@
 import { err, ok, type Result, type UserError, userError } from '../../core/errors.js';
 import type { GenerationRequest } from '../../core/request.js';
 
-export { DEFAULT_REFERENCE_MODEL, DEFAULT_VIDEO_MODEL } from '../shared.js';
-
 /** What the text after `/video` or `/reference` says, before any check against the model catalog. */
 export interface ParsedArgs {
   prompt: string;

@@ -1,7 +1,7 @@
 import { type Api, GrammyError } from 'grammy';
 import { userError } from '../../core/errors.js';
 import type { ImageSource } from '../../core/ports.js';
-import { MediaError, readCapped } from '../../jobs/media.js';
+import { MediaError, readDownload } from '../../jobs/media.js';
 import type { Fetch } from '../../providers/http.js';
 import { TELEGRAM_DOWNLOAD_LIMIT } from './images.js';
 
@@ -67,18 +67,7 @@ export function createTelegramImageSource(options: {
           `telegram download failed (${kind})`,
         );
       }
-      if (!response.ok) {
-        await response.body?.cancel();
-        const retryable = response.status >= 500 || response.status === 429 || response.status === 408;
-        throw new MediaError(
-          userError('image-download-failed', { which }),
-          retryable,
-          `telegram download answered HTTP ${response.status}`,
-        );
-      }
-      const bytes = await readCapped(response, maxBytes, which);
-      const contentType = response.headers.get('content-type') ?? undefined;
-      return contentType === undefined ? { bytes } : { bytes, contentType };
+      return readDownload(response, maxBytes, which, 'telegram download');
     },
   };
 }

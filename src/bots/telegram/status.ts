@@ -5,7 +5,14 @@ import { messageFor } from '../../core/messages.js';
 import type { GenerateProgress } from '../../jobs/generate.js';
 import type { Logger } from '../../log.js';
 import { type PacedEntry, PacedTracker } from '../paced-tracker.js';
-import { type FinalOutcome, formatElapsed, progressBar, REFUND_NOTE, refunded } from '../shared.js';
+import {
+  type FinalOutcome,
+  formatElapsed,
+  liveState,
+  progressBar,
+  REFUND_NOTE,
+  refunded,
+} from '../shared.js';
 import type { StatusStore } from '../status-store.js';
 import { describeApiError, isMessageGone, isNotModified } from './api.js';
 
@@ -19,8 +26,6 @@ import { describeApiError, isMessageGone, isNotModified } from './api.js';
  *
  * Redis: the `tg` namespace of `../status-store.ts`.
  */
-
-export type { FinalOutcome };
 
 /** What a failure means for the person's quota, said after the reason. */
 export const refundNote = (error: UserError): string => (refunded(error) ? `\n${REFUND_NOTE}` : '');
@@ -55,22 +60,19 @@ export interface LiveView {
 /** The headline of a live status: what changes as the job moves (the elapsed time aside). */
 export function liveHeadline(view: LiveView): string {
   if (view.cancelling) return '🚫 Cancelling…';
-  if (view.handedOver) return '📦 The clip is ready: sending it…';
   const p = view.progress;
-  if (!p) return `⏳ Queued — #${view.position} in line`;
-  switch (p.step) {
-    case 'prepare':
-      return '⚙️ Preparing your images…';
-    case 'submit':
-      return '📤 Sending to the video provider…';
-    case 'poll':
-      if (p.phase === 'running') {
-        return p.percent === undefined
-          ? '🎬 Generating…'
-          : `🎬 Generating… ${progressBar(p.percent)} ${Math.round(p.percent)}%`;
-      }
+  switch (liveState(p, view.handedOver)) {
+    case 'queued':
+      return `⏳ Queued — #${view.position} in line`;
+    case 'preparing':
+      return p?.step === 'submit' ? '📤 Sending to the video provider…' : '⚙️ Preparing your images…';
+    case 'submitted':
       return "🕒 Submitted: waiting in the provider's queue";
-    default:
+    case 'generating':
+      return p?.percent === undefined
+        ? '🎬 Generating…'
+        : `🎬 Generating… ${progressBar(p.percent)} ${Math.round(p.percent)}%`;
+    case 'sending':
       return '📦 The clip is ready: sending it…';
   }
 }

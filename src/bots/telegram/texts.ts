@@ -14,8 +14,6 @@ import {
   unique,
 } from '../shared.js';
 
-export { countdownText, durationsText };
-
 // Plain text (no parse_mode): nothing to escape, and what a person types back works as shown.
 
 /** The bot's commands for `setMyCommands`, in menu order. */

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_REFERENCE_MODEL,
-  DEFAULT_VIDEO_MODEL,
-  KNOWN_OPTIONS,
-  type ParsedArgs,
-  parseArgs,
-  toRequest,
-} from '../../../src/bots/telegram/parse.js';
+import { DEFAULT_REFERENCE_MODEL, DEFAULT_VIDEO_MODEL } from '../../../src/bots/shared.js';
+import { KNOWN_OPTIONS, type ParsedArgs, parseArgs, toRequest } from '../../../src/bots/telegram/parse.js';
 import type { ErrorId, UserError } from '../../../src/core/errors.js';
 import { messageFor } from '../../../src/core/messages.js';
 import { validate } from '../../../src/core/validate.js';

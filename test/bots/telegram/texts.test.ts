@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { countdownText, durationsText } from '../../../src/bots/shared.js';
 import { KNOWN_OPTIONS } from '../../../src/bots/telegram/parse.js';
-import {
-  BOT_COMMANDS,
-  countdownText,
-  durationsText,
-  helpText,
-  modelsText,
-  quotaText,
-} from '../../../src/bots/telegram/texts.js';
+import { BOT_COMMANDS, helpText, modelsText, quotaText } from '../../../src/bots/telegram/texts.js';
 import { CATALOG, creditsFor, type ModelSpec } from '../../../src/core/catalog.js';
 import type { QuotaUsage } from '../../../src/jobs/quota.js';
 
