@@ -304,6 +304,25 @@ describe('discord bot: delivery that always arrives, once', () => {
   });
 });
 
+describe('discord bot: status pacing', () => {
+  it('the bot edits a status embed at most once per interval', async () => {
+    const t = await harness({ pollsToComplete: 25, status: { editIntervalMs: 600, tickMs: 25 } });
+    const i = t.run('video', [{ name: 'prompt', type: OPT.string, value: 'a patient heron' }]);
+    await t.reply(i.token, done, 30_000);
+    // The bot's own edits: live embeds (the worker's last edit carries the outcome).
+    const live = t.dc
+      .calls('webhook-edit')
+      .filter((c) => c.path.includes(i.token) && c.status === 200)
+      .filter(
+        (c) => !/Done|Failed|Cancelled/.test(JSON.stringify((c.json as { embeds?: unknown })?.embeds ?? '')),
+      );
+    expect(live.length).toBeGreaterThanOrEqual(3);
+    for (let n = 1; n < live.length; n++) {
+      expect((live[n]?.at ?? 0) - (live[n - 1]?.at ?? 0)).toBeGreaterThanOrEqual(600);
+    }
+  });
+});
+
 describe('discord bot: buttons and small commands', () => {
   it('Cancel by the requester stops the job and refunds; another member is refused', async () => {
     const t = await harness({ pollsToComplete: 10_000 });

@@ -32,6 +32,7 @@ describe('telegram bot: /video end to end', () => {
     expect(t.tg.file(sent.video?.file_id as string)?.bytes.equals(t.rh.video)).toBe(true);
     expect(video.params.caption).toContain('a red fox running through fresh snow');
     expect(video.params.caption).toContain('kling-2.5-turbo-pro');
+    expect(video.params.caption).toContain('· 5s');
     expect(video.params.caption).toContain('@alice');
 
     const done = await t.tg.waitForMessage(
