@@ -9,6 +9,7 @@ export const ERROR_IDS = [
   'prompt-too-short',
   'prompt-too-long',
   'negative-prompt-too-long',
+  'negative-prompt-too-short',
   'negative-prompt-unsupported',
   'duration-unsupported',
   'aspect-ratio-unsupported',
@@ -24,17 +25,22 @@ export const ERROR_IDS = [
   'image-too-large',
   'image-too-small',
   'image-dimensions-too-large',
-  // chat command parsing (bots, pure)
+  // chat command parsing (front desk and bots, pure)
   'option-unknown',
   'option-missing-value',
   'option-invalid',
-  // intake
+  'too-many-frames',
+  // intake and front desk
   'quota-exhausted',
+  'quota-closed',
+  'again-expired',
+  'inputs-gone',
   'service-busy',
   'no-provider',
   // generation (worker)
   'image-download-failed',
   'image-not-an-image',
+  'video-too-long',
   'content-rejected',
   'provider-account',
   'provider-rejected-request',

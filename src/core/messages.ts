@@ -1,4 +1,5 @@
 import type { ErrorId, UserError } from './errors.js';
+import { orList, PLAIN_WORDS, type Vocabulary } from './words.js';
 
 const list = (v: unknown): string => (Array.isArray(v) ? v.join(', ') : String(v));
 const mb = (bytes: unknown): string => `${Math.round(Number(bytes) / (1024 * 1024))} MB`;
@@ -21,7 +22,7 @@ const TYPE_NAMES: Record<string, string> = {
 const wanted = (allowed: unknown): string => {
   const types = (Array.isArray(allowed) ? allowed : []).map(String);
   const names = types.map((t) => (t.split('/')[1] ?? t).toUpperCase());
-  const kind = types.every((t) => t.startsWith('video/')) ? 'video' : 'image';
+  const kind = types.length > 0 && types.every((t) => t.startsWith('video/')) ? 'video' : 'image';
   return `${/^[AEFHILMNORSX]/.test(names[0] ?? '') ? 'an' : 'a'} ${names.join(' or ')} ${kind}`;
 };
 
@@ -40,53 +41,67 @@ const MODE_SOURCES: Record<string, string> = {
 const modeSource = (mode: unknown): string =>
   Object.hasOwn(MODE_SOURCES, String(mode)) ? MODE_SOURCES[String(mode)]! : `${String(mode)} input`;
 
-/** `['a', 'b', 'c']` → "a, b or c". */
-const orList = (items: readonly string[]): string =>
-  items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
-
 /** A command-line option as quoted in a sentence: `"--colour"`, or a stand-in when it is unknown. */
 const option = (v: unknown): string => (v === undefined ? 'that option' : `"${v}"`);
 
+/** The first letter up, for a name that starts a sentence ("the first image" → "The first image"). */
+const capital = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** " Models that do: a, b." — where other models take what this one refused; empty otherwise. */
+const elsewhere = (d: Details, verb = 'do'): string =>
+  Array.isArray(d.models) && d.models.length > 0 ? ` Models that ${verb}: ${list(d.models)}.` : '';
+
+const utcTime = (epochMs: unknown): string => new Date(Number(epochMs)).toISOString().slice(11, 16);
+
+type Message = (d: Details, w: Vocabulary) => string;
+
 /** The words a person reads for each error id. Plain, specific, and saying what to do next. */
-const MESSAGES: Record<ErrorId, (d: Details) => string> = {
+const MESSAGES: Record<ErrorId, Message> = {
   'unknown-model': (d) => `There is no model called "${d.model}". Choose one of: ${list(d.allowed)}.`,
   'prompt-missing': () => 'Please describe the video you want: the prompt is empty.',
   'prompt-too-short': (d) => `The prompt is too short: write at least ${d.min} characters.`,
   'prompt-too-long': (d) =>
     `The prompt is ${d.length} characters long; this model takes at most ${d.max}. Please shorten it.`,
   'negative-prompt-too-long': (d) =>
-    `The negative prompt must be ${d.min}–${d.max} characters long (it is ${d.length}).`,
-  'negative-prompt-unsupported': (d) => `${d.model} does not take a negative prompt.`,
+    `The negative prompt is ${d.length} characters long; it may be at most ${d.max}.`,
+  'negative-prompt-too-short': (d) => `The negative prompt is too short: write at least ${d.min} characters.`,
+  'negative-prompt-unsupported': (d, w) =>
+    `${d.model} does not take ${w.setting('negativePrompt')}.${elsewhere(d)}`,
   'duration-unsupported': (d) =>
-    `${d.model} can't make a ${d.duration}-second clip. Choose one of: ${list(d.allowed)} seconds.`,
-  'aspect-ratio-unsupported': (d) =>
+    `${d.model} can't make a ${d.duration}-second clip. Choose one of: ${list(d.allowed)} seconds.${elsewhere(d, 'can')}`,
+  'aspect-ratio-unsupported': (d, w) =>
     d.reason === 'follows-image'
-      ? `With ${d.model}, an animated image keeps the image's own shape: leave out the aspect ratio.`
-      : `${d.model} doesn't do ${d.aspectRatio}. Choose one of: ${list(d.allowed)}.`,
-  'quality-unsupported': (d) => `${d.model} has no "${d.quality}" mode. Choose one of: ${list(d.allowed)}.`,
+      ? `With ${d.model}, an animated image keeps the image's own shape: leave out ${w.setting('aspectRatio')}.${elsewhere(d, 'let you choose')}`
+      : `${d.model} doesn't do ${d.aspectRatio}. Choose one of: ${list(d.allowed)}.${elsewhere(d)}`,
+  'quality-unsupported': (d) =>
+    `${d.model} has no "${d.quality}" mode. Choose one of: ${list(d.allowed)}.${elsewhere(d, `have ${d.quality}`)}`,
   'cfg-scale-out-of-range': (d) =>
     `The guidance scale must be from ${d.min} to ${d.max}, in steps of ${d.step}.`,
-  'cfg-scale-unsupported': (d) => `${d.model} does not take a guidance scale.`,
-  'sound-unsupported': (d) => `${d.model} can't add sound.`,
+  'cfg-scale-unsupported': (d, w) => `${d.model} does not take ${w.setting('cfgScale')}.${elsewhere(d)}`,
+  'sound-unsupported': (d) => `${d.model} can't add sound.${elsewhere(d, 'can')}`,
   'mode-unsupported': (d) => {
     const allowed = Array.isArray(d.allowed) ? d.allowed.map(String) : [];
-    const others =
-      Array.isArray(d.models) && d.models.length > 0 ? ` Models that can: ${list(d.models)}.` : '';
     if (d.mode === 'reference' && allowed.includes('reference')) {
       return `${d.model} needs at least one reference image.`;
     }
-    if (d.mode === 'reference-video') return `${d.model} does not take a reference video.${others}`;
+    if (d.mode === 'reference-video')
+      return `${d.model} does not take a reference video.${elsewhere(d, 'do')}`;
     const works = allowed.length > 0 ? `; it works from ${orList(allowed.map(modeSource))}` : '';
-    return `${d.model} can't make a clip from ${modeSource(d.mode)}${works}.${others}`;
+    return `${d.model} can't make a clip from ${modeSource(d.mode)}${works}.${elsewhere(d, 'can')}`;
   },
   'last-frame-without-first': () => 'A last frame needs a first frame too.',
   'frames-and-references': () => 'Use either first/last frames or reference images, not both.',
   'too-many-references': (d) => `You sent ${d.count} reference images; the most is ${d.max}.`,
-  'image-type-unsupported': (d) =>
-    `${d.which} is ${d.type === undefined ? 'not a file we can read' : typeName(String(d.type))}; please send ${wanted(d.allowed)}.`,
-  'image-too-large': (d) => `${d.which} is ${mb(d.size)}; the limit is ${mb(d.max)}.`,
-  'image-too-small': (d) => `${d.which} is too small: each side must be at least ${d.min} pixels.`,
-  'image-dimensions-too-large': (d) => `${d.which} is too large: each side must be at most ${d.max} pixels.`,
+  'image-type-unsupported': (d, w) =>
+    `${capital(w.input(String(d.input)))} is ${d.type === undefined ? 'not a file we can read' : typeName(String(d.type))}; please send ${wanted(d.allowed)}.`,
+  'image-too-large': (d, w) =>
+    d.reason === 'platform'
+      ? `${capital(w.input(String(d.input)))} is ${mb(d.size)}; bots can download at most ${mb(d.max)} here. Please send a smaller one.`
+      : `${capital(w.input(String(d.input)))} is ${mb(d.size)}; the limit is ${mb(d.max)}.`,
+  'image-too-small': (d, w) =>
+    `${capital(w.input(String(d.input)))} is too small: each side must be at least ${d.min} pixels.`,
+  'image-dimensions-too-large': (d, w) =>
+    `${capital(w.input(String(d.input)))} is too large: each side must be at most ${d.max} pixels.`,
   'option-unknown': (d) =>
     `I don't know ${d.option === undefined ? 'that option' : `the option ${option(d.option)}`}.` +
     (d.known === undefined ? '' : ` Options: ${list(d.known)}.`),
@@ -96,14 +111,25 @@ const MESSAGES: Record<ErrorId, (d: Details) => string> = {
   'option-invalid': (d) =>
     `${d.value === undefined ? 'That' : `"${d.value}"`} isn't a valid value for ${option(d.option)}` +
     (d.expected === undefined ? '.' : `: use ${d.expected}.`),
+  'too-many-frames': (d, w) =>
+    `${w.command('video')} takes one image (to animate) or two (first and last frame); you sent ${d.count}.` +
+    (d.max === undefined ? '' : ` For up to ${d.max} reference images, use ${w.command('reference')}.`),
   'quota-exhausted': (d) =>
-    `You've used your ${d.limit} videos for today. Your quota resets at ${new Date(Number(d.resetsAt)).toISOString().slice(11, 16)} UTC.`,
+    `You've used your ${d.limit} videos for today. Your quota resets at ${utcTime(d.resetsAt)} UTC.`,
+  'quota-closed': () => 'This bot is not taking video requests here.',
+  'again-expired': (_d, w) =>
+    `That clip is too old to make again: use ${w.command('video')} to start a new one.`,
+  'inputs-gone': (_d, w) =>
+    `The images that clip was made from are no longer available, so I can't make it again. Send them again with ${w.command('video')}.`,
   'service-busy': () => 'The service is busy right now. Please try again in a minute.',
   'no-provider': (d) =>
     `${d.model} isn't available on this server right now (no provider is configured for it).`,
-  'image-download-failed': (d) => `I couldn't download ${d.which ?? 'an image'}. Please send it again.`,
-  'image-not-an-image': (d) =>
-    `${d.which ?? 'A file'} isn't ${wanted(d.allowed ?? ['image/jpeg', 'image/png'])}.`,
+  'image-download-failed': (d, w) =>
+    `I couldn't download ${d.input === undefined ? 'an image' : w.input(String(d.input))}. Please send it again.`,
+  'image-not-an-image': (d, w) =>
+    `${d.input === undefined ? 'A file' : capital(w.input(String(d.input)))} isn't ${wanted(d.allowed ?? ['image/jpeg', 'image/png'])}.`,
+  'video-too-long': (d, w) =>
+    `${capital(w.input(String(d.input)))} is ${d.seconds} seconds long; the most is ${d.max} seconds.`,
   'content-rejected': () =>
     "The video provider's content filter rejected this request. Try a different prompt or image.",
   'provider-account': () =>
@@ -118,7 +144,7 @@ const MESSAGES: Record<ErrorId, (d: Details) => string> = {
   internal: () => 'Something went wrong on our side.',
 };
 
-/** The message for a user-facing error. */
-export function messageFor(error: UserError): string {
-  return MESSAGES[error.id](error.details ?? {});
+/** The message for a user-facing error, in the words of the platform it is shown on. */
+export function messageFor(error: UserError, words: Vocabulary = PLAIN_WORDS): string {
+  return MESSAGES[error.id](error.details ?? {}, words);
 }

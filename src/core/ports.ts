@@ -1,48 +1,40 @@
+import { z } from 'zod';
 import type { UserError } from './errors.js';
-import type { ImageSourceRef, Requester, ValidRequest } from './request.js';
+import type { MediaSourceRef, Requester, ValidRequest } from './request.js';
 
 /**
- * Fetches the bytes behind an image reference of one kind (`url`, `telegram`, `file`). The worker owns
- * this port; `main.ts` (or the command-line tool) plugs in one implementation per kind. An
+ * Fetches the bytes behind a media reference of one kind (`url`, `file`, or a chat platform's own).
+ * The worker owns this port; the composition root plugs in one implementation per kind. An
  * implementation reads at most `maxBytes` and throws a `MediaError` (jobs/media.ts) when the source
  * is larger, missing or unreachable.
  */
-export interface ImageSource {
+export interface MediaSource {
   fetch(
-    ref: ImageSourceRef,
+    ref: MediaSourceRef,
     options: { maxBytes: number; signal?: AbortSignal },
   ): Promise<{ bytes: Uint8Array; contentType?: string }>;
+  /**
+   * Whether the inputs can still be fetched, asked before a clip is made again from them. Answers,
+   * in order, a reference to use now (the same, or a fresh one where the platform re-signs its
+   * links) or `undefined` when the input is gone for good. A source without it is taken as lasting.
+   */
+  refresh?(refs: readonly MediaSourceRef[]): Promise<(MediaSourceRef | undefined)[]>;
 }
 
-/**
- * Where a finished clip, or the news that there is none, goes. Plain JSON: it travels in jobs.
- * `telegram`: the chat, the message that asked (the clip replies to it) and its forum topic, if any.
- * No token travels: the worker posts with its own bot token.
- */
-export type DeliveryTarget =
-  | { kind: 'file'; path: string }
-  | { kind: 'telegram'; chatId: number; messageId: number; threadId?: number | undefined }
-  | DiscordTarget;
+/** Media sources by kind. */
+export type MediaSources = Readonly<Record<string, MediaSource>>;
 
 /**
- * A Discord slash command's reply. The interaction token lets anyone post as the bot for 15 minutes:
- * it travels in the job because delivery needs it, and must never be logged.
+ * Where a finished clip, or the news that there is none, goes: a platform by its adapter's name and
+ * that adapter's own data (a chat and a message; an interaction to answer). Plain JSON: it travels in
+ * jobs. Core and jobs never look inside `data`; the platform's delivery parses it with its own schema.
+ * It may carry a short-lived credential (an interaction token), so it is never logged.
  */
-export interface DiscordTarget {
-  kind: 'discord';
-  applicationId: string;
-  interactionToken: string;
-  /** When the interaction was created (epoch ms): its token works until 15 min after. */
-  interactionAt: number;
-  channelId: string;
-  guildId?: string | undefined;
-  /** The requester, mentioned by a fallback channel message. */
-  userId: string;
-  /** The interaction's upload limit in bytes (`attachment_size_limit`). */
-  attachmentSizeLimit: number;
-  /** Whether the bot may post (with files) in the channel itself: the fallback when the token is dead. */
-  canPostInChannel: boolean;
-}
+export const deliveryTargetSchema = z.object({
+  platform: z.string().min(1),
+  data: z.record(z.string(), z.unknown()),
+});
+export type DeliveryTarget = z.infer<typeof deliveryTargetSchema>;
 
 /** A finished clip on local disk, ready to post. */
 export interface ClipFile {
@@ -63,11 +55,21 @@ export interface DeliveryContext {
 }
 
 /**
- * Posts results back where the request came from. One implementation per target kind, plugged in by
+ * Why a job ended without a clip, for the person: the reason, and whether its quota unit was given
+ * back (only when the provider did not charge us: before it accepted the task, or when it reported
+ * the task failed).
+ */
+export interface Failure {
+  error: UserError;
+  refunded: boolean;
+}
+
+/**
+ * Posts results back where the request came from. One implementation per platform, plugged in by
  * the composition root; the deliver job calls it at most once per outcome and retries it on error.
  * Implementations must be safe to call again after a crash mid-call (a retried delivery).
  */
 export interface ChatDelivery {
   deliverClip(ctx: DeliveryContext, clip: ClipFile): Promise<void>;
-  deliverFailure(ctx: DeliveryContext, error: UserError): Promise<void>;
+  deliverFailure(ctx: DeliveryContext, failure: Failure): Promise<void>;
 }

@@ -8,31 +8,39 @@ export const QUALITIES = ['std', 'pro'] as const;
 export type Quality = (typeof QUALITIES)[number];
 
 /**
- * Where an image's bytes can be fetched. `url`: a public or signed http(s) URL (Discord CDN, the
- * command line). `telegram`: a Telegram `file_id`, fetched by the bot's own process because the file
- * URL carries the bot token. `file`: a local path, registered only by the command-line tool.
+ * Where an input's bytes can be fetched: a source kind and an id that only the source registered for
+ * that kind reads (a URL, a chat platform's file id, a local path). Core knows no kind: the
+ * composition root plugs in one `MediaSource` per kind (see `ports.ts`).
  */
-export const imageSourceSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('url'), url: z.string().url() }),
-  z.object({ kind: z.literal('telegram'), fileId: z.string().min(1) }),
-  z.object({ kind: z.literal('file'), path: z.string().min(1) }),
-]);
-export type ImageSourceRef = z.infer<typeof imageSourceSchema>;
+export const mediaSourceSchema = z.object({ kind: z.string().min(1), id: z.string().min(1) });
+export type MediaSourceRef = z.infer<typeof mediaSourceSchema>;
 
 /**
- * An image as the chat platform describes it, before we download it. The optional fields are the
- * platform's own claims (Discord attachment metadata, Telegram photo size), checked cheaply at intake
- * and again against the real bytes in the worker.
+ * An input (an image, or a reference video) as the chat platform describes it, before we download
+ * it. The optional fields are the platform's own claims, checked cheaply at intake and again against
+ * the real bytes in the worker.
  */
-export const imageRefSchema = z.object({
-  source: imageSourceSchema,
+export const mediaRefSchema = z.object({
+  source: mediaSourceSchema,
   filename: z.string().optional(),
   contentType: z.string().optional(),
   size: z.number().int().nonnegative().optional(),
   width: z.number().int().positive().optional(),
   height: z.number().int().positive().optional(),
 });
-export type ImageRef = z.infer<typeof imageRefSchema>;
+export type MediaRef = z.infer<typeof mediaRefSchema>;
+
+/** The per-clip settings a person can choose, by their neutral names. */
+export const SETTING_KEYS = [
+  'model',
+  'duration',
+  'aspectRatio',
+  'negativePrompt',
+  'quality',
+  'cfgScale',
+  'sound',
+] as const;
+export type SettingKey = (typeof SETTING_KEYS)[number];
 
 /**
  * A platform-neutral request for one clip, as an adapter parses it from a command. Everything but
@@ -47,17 +55,17 @@ export const generationRequestSchema = z.object({
   quality: z.string().optional(),
   cfgScale: z.number().optional(),
   sound: z.boolean().optional(),
-  firstFrame: imageRefSchema.optional(),
-  lastFrame: imageRefSchema.optional(),
-  references: z.array(imageRefSchema).optional(),
+  firstFrame: mediaRefSchema.optional(),
+  lastFrame: mediaRefSchema.optional(),
+  references: z.array(mediaRefSchema).optional(),
   /** A reference video (MP4), for models that take one in `reference` mode. */
-  referenceVideo: imageRefSchema.optional(),
+  referenceVideo: mediaRefSchema.optional(),
 });
 export type GenerationRequest = z.infer<typeof generationRequestSchema>;
 
 /**
- * A request that passed {@link validate}: the mode is known, every default is filled in, and every
- * value is one the model accepts. This, not the raw request, travels in the job payload.
+ * A request that passed `validate`: the mode is known, every default is filled in, and every value
+ * is one the model accepts. This, not the raw request, travels in the job payload.
  */
 export const validRequestSchema = z.object({
   model: z.string(),
@@ -70,18 +78,32 @@ export const validRequestSchema = z.object({
   cfgScale: z.number().optional(),
   sound: z.boolean().optional(),
   images: z.object({
-    first: imageRefSchema.optional(),
-    last: imageRefSchema.optional(),
-    references: z.array(imageRefSchema).optional(),
-    video: imageRefSchema.optional(),
+    first: mediaRefSchema.optional(),
+    last: mediaRefSchema.optional(),
+    references: z.array(mediaRefSchema).optional(),
+    video: mediaRefSchema.optional(),
   }),
   credits: z.number().int().nonnegative(),
 });
 export type ValidRequest = z.infer<typeof validRequestSchema>;
 
-/** Who asked for a clip. `userKey` scopes quotas: one person on one platform. */
+/** Every input of a valid request, with the neutral name messages use for it (see `inputs.ts`). */
+export function requestInputs(request: ValidRequest): { input: string; ref: MediaRef }[] {
+  const { first, last, references, video } = request.images;
+  return [
+    ...(first ? [{ input: 'first-frame', ref: first }] : []),
+    ...(last ? [{ input: 'last-frame', ref: last }] : []),
+    ...(references ?? []).map((ref, i) => ({ input: `reference-${i + 1}`, ref })),
+    ...(video ? [{ input: 'reference-video', ref: video }] : []),
+  ];
+}
+
+/**
+ * Who asked for a clip. `platform` is the adapter's own name (core knows none); `userKey` scopes
+ * quotas: one person on one platform.
+ */
 export const requesterSchema = z.object({
-  platform: z.enum(['discord', 'telegram', 'cli']),
+  platform: z.string().min(1),
   userId: z.string().min(1),
   displayName: z.string().optional(),
 });

@@ -1,6 +1,6 @@
-import { CATALOG, creditsFor, findModel, type ImageLimits, type ModelSpec } from './catalog.js';
+import { creditsFor, findModel, type ImageLimits, type ModelSpec, TAKES } from './catalog.js';
 import { err, ok, type Result, type UserError, userError } from './errors.js';
-import type { GenerationMode, GenerationRequest, ImageRef, Quality, ValidRequest } from './request.js';
+import type { GenerationMode, GenerationRequest, MediaRef, Quality, ValidRequest } from './request.js';
 
 const EXTENSION_TYPES: Record<string, string> = {
   jpg: 'image/jpeg',
@@ -15,8 +15,8 @@ const EXTENSION_TYPES: Record<string, string> = {
   mov: 'video/quicktime',
 };
 
-/** The media type an image claims: its declared content type, else its file name's extension. */
-export function claimedType(ref: ImageRef): string | undefined {
+/** The media type an input claims: its declared content type, else its file name's extension. */
+export function claimedType(ref: MediaRef): string | undefined {
   const declared = ref.contentType?.split(';')[0]?.trim().toLowerCase();
   if (declared) return declared === 'image/jpg' ? 'image/jpeg' : declared;
   const ext = ref.filename?.split('.').pop()?.toLowerCase();
@@ -24,21 +24,24 @@ export function claimedType(ref: ImageRef): string | undefined {
   return ext !== undefined && Object.hasOwn(EXTENSION_TYPES, ext) ? EXTENSION_TYPES[ext] : undefined;
 }
 
-/** Cheap checks of one image against what the platform says of it; no I/O. */
-export function checkImageMetadata(ref: ImageRef, limits: ImageLimits, which: string): UserError | undefined {
+/**
+ * Cheap checks of one input against what the platform says of it; no I/O. `input` is the input's
+ * neutral name (`first-frame`, `reference-3`…), which each platform words its own way.
+ */
+export function checkImageMetadata(ref: MediaRef, limits: ImageLimits, input: string): UserError | undefined {
   const type = claimedType(ref);
   if (type !== undefined && !limits.types.includes(type)) {
-    return userError('image-type-unsupported', { which, type, allowed: limits.types });
+    return userError('image-type-unsupported', { input, type, allowed: limits.types });
   }
   if (ref.size !== undefined && ref.size > limits.maxBytes) {
-    return userError('image-too-large', { which, size: ref.size, max: limits.maxBytes });
+    return userError('image-too-large', { input, size: ref.size, max: limits.maxBytes });
   }
   const sides = [ref.width, ref.height].filter((n): n is number => n !== undefined);
   if (sides.some((s) => s < limits.minSide)) {
-    return userError('image-too-small', { which, min: limits.minSide });
+    return userError('image-too-small', { input, min: limits.minSide });
   }
   if (limits.maxSide !== undefined && sides.some((s) => s > (limits.maxSide as number))) {
-    return userError('image-dimensions-too-large', { which, max: limits.maxSide });
+    return userError('image-dimensions-too-large', { input, max: limits.maxSide });
   }
   return undefined;
 }
@@ -69,77 +72,117 @@ const isMultipleOf = (value: number, step: number, from: number): boolean => {
 
 /**
  * Checks a request against the model catalog and fills in the model's defaults. Pure and fast (no
- * I/O), so adapters can answer bad input at once. Returns the valid request or a user-facing error id
- * with the facts its message needs.
+ * I/O), so adapters can answer bad input at once. Returns the valid request or a user-facing error
+ * id with the facts its message needs; a refusal of something some other model does names those
+ * models (`models`), so the reply can say where to go.
  */
-export function validate(
-  req: GenerationRequest,
-  catalog: readonly ModelSpec[] = CATALOG,
-): Result<ValidRequest> {
+export function validate(req: GenerationRequest, catalog: readonly ModelSpec[]): Result<ValidRequest> {
   const model = findModel(req.model, catalog);
   if (!model) return err(userError('unknown-model', { model: req.model, allowed: catalog.map((m) => m.id) }));
+  /** The other models for which `test` holds. */
+  const others = (test: (m: ModelSpec) => boolean): string[] =>
+    catalog.filter((m) => m.id !== model.id && test(m)).map((m) => m.id);
+  const refuse = (id: Parameters<typeof userError>[0], details: NonNullable<UserError['details']>) =>
+    err(userError(id, details));
 
   const mode = modeOf(req);
+  if (!mode.ok && mode.error.id === 'last-frame-without-first' && !model.modes.includes('first-last')) {
+    // A last frame alone on a model that cannot end on a frame: say so, not "add a first frame".
+    return refuse('mode-unsupported', {
+      model: model.id,
+      mode: 'first-last',
+      allowed: model.modes,
+      models: others((m) => m.modes.includes('first-last')),
+    });
+  }
   if (!mode.ok) return mode;
+  if (req.referenceVideo && !model.referenceVideo) {
+    return refuse('mode-unsupported', {
+      model: model.id,
+      mode: 'reference-video',
+      allowed: [],
+      models: others(TAKES.referenceVideo),
+    });
+  }
   if (!model.modes.includes(mode.value)) {
-    return err(userError('mode-unsupported', { model: model.id, mode: mode.value, allowed: model.modes }));
+    const wanted = mode.value;
+    return refuse('mode-unsupported', {
+      model: model.id,
+      mode: wanted,
+      allowed: model.modes,
+      models: others((m) => m.modes.includes(wanted)),
+    });
   }
 
   const prompt = (req.prompt ?? '').trim();
   if (prompt.length === 0) return err(userError('prompt-missing'));
   if (charCount(prompt) < model.prompt.minLength) {
-    return err(userError('prompt-too-short', { min: model.prompt.minLength }));
+    return refuse('prompt-too-short', { min: model.prompt.minLength });
   }
   if (charCount(prompt) > model.prompt.maxLength) {
-    return err(userError('prompt-too-long', { length: charCount(prompt), max: model.prompt.maxLength }));
+    return refuse('prompt-too-long', { length: charCount(prompt), max: model.prompt.maxLength });
   }
 
   const negativePrompt = req.negativePrompt?.trim() || undefined;
   if (negativePrompt !== undefined) {
     const rule = model.negativePrompt;
-    if (!rule) return err(userError('negative-prompt-unsupported', { model: model.id }));
-    if (charCount(negativePrompt) < rule.minLength || charCount(negativePrompt) > rule.maxLength) {
-      return err(
-        userError('negative-prompt-too-long', {
-          length: charCount(negativePrompt),
-          min: rule.minLength,
-          max: rule.maxLength,
-        }),
-      );
+    if (!rule) {
+      return refuse('negative-prompt-unsupported', {
+        model: model.id,
+        models: others(TAKES.negativePrompt),
+      });
+    }
+    const length = charCount(negativePrompt);
+    if (length < rule.minLength || length > rule.maxLength) {
+      return refuse(length < rule.minLength ? 'negative-prompt-too-short' : 'negative-prompt-too-long', {
+        length,
+        min: rule.minLength,
+        max: rule.maxLength,
+      });
     }
   }
 
   const duration = req.duration ?? model.defaultDuration;
   if (!model.durations.includes(duration)) {
-    return err(userError('duration-unsupported', { model: model.id, duration, allowed: model.durations }));
+    return refuse('duration-unsupported', {
+      model: model.id,
+      duration,
+      allowed: model.durations,
+      models: others((m) => m.durations.includes(duration)),
+    });
   }
 
   let aspectRatio: string | undefined;
   if (model.aspectRatioModes.includes(mode.value)) {
     aspectRatio = req.aspectRatio ?? model.defaultAspectRatio;
-    if (!model.aspectRatios.includes(aspectRatio)) {
-      return err(
-        userError('aspect-ratio-unsupported', {
-          model: model.id,
-          aspectRatio,
-          allowed: model.aspectRatios,
-        }),
-      );
+    const ratio = aspectRatio;
+    if (!model.aspectRatios.includes(ratio)) {
+      return refuse('aspect-ratio-unsupported', {
+        model: model.id,
+        aspectRatio: ratio,
+        allowed: model.aspectRatios,
+        models: others((m) => m.aspectRatios.includes(ratio)),
+      });
     }
   } else if (req.aspectRatio !== undefined) {
-    return err(
-      userError('aspect-ratio-unsupported', {
-        model: model.id,
-        aspectRatio: req.aspectRatio,
-        allowed: [],
-        reason: 'follows-image',
-      }),
-    );
+    const wanted = mode.value;
+    return refuse('aspect-ratio-unsupported', {
+      model: model.id,
+      aspectRatio: req.aspectRatio,
+      allowed: [],
+      reason: 'follows-image',
+      models: others((m) => m.aspectRatioModes.includes(wanted)),
+    });
   }
 
   const quality = (req.quality ?? model.defaultQuality) as Quality;
   if (!(model.qualities as string[]).includes(quality)) {
-    return err(userError('quality-unsupported', { model: model.id, quality, allowed: model.qualities }));
+    return refuse('quality-unsupported', {
+      model: model.id,
+      quality,
+      allowed: model.qualities,
+      models: others((m) => (m.qualities as string[]).includes(quality)),
+    });
   }
 
   let cfgScale: number | undefined;
@@ -152,41 +195,41 @@ export function validate(
       cfgScale > c.max ||
       !isMultipleOf(cfgScale, c.step, c.min)
     ) {
-      return err(userError('cfg-scale-out-of-range', { min: c.min, max: c.max, step: c.step }));
+      return refuse('cfg-scale-out-of-range', { min: c.min, max: c.max, step: c.step });
     }
   } else if (req.cfgScale !== undefined) {
-    return err(userError('cfg-scale-unsupported', { model: model.id }));
+    return refuse('cfg-scale-unsupported', { model: model.id, models: others(TAKES.cfgScale) });
   }
 
   let sound: boolean | undefined;
   if (model.sound) sound = req.sound ?? model.sound.default;
-  else if (req.sound === true) return err(userError('sound-unsupported', { model: model.id }));
+  else if (req.sound === true) {
+    return refuse('sound-unsupported', { model: model.id, models: others(TAKES.sound) });
+  }
 
   const references = req.references ?? [];
   if (mode.value === 'reference' && references.length > model.maxReferenceImages) {
-    return err(userError('too-many-references', { count: references.length, max: model.maxReferenceImages }));
+    return refuse('too-many-references', { count: references.length, max: model.maxReferenceImages });
   }
   if (mode.value === 'reference' && references.length === 0) {
-    return err(userError('mode-unsupported', { model: model.id, mode: 'reference', allowed: model.modes }));
+    return refuse('mode-unsupported', { model: model.id, mode: 'reference', allowed: model.modes });
   }
-  const named: [string, ImageRef | undefined][] = [
-    ['first_frame', req.firstFrame],
-    ['last_frame', req.lastFrame],
-    ...references.map((r, i): [string, ImageRef] => [`image${i + 1}`, r]),
+  const named: [string, MediaRef | undefined][] = [
+    ['first-frame', req.firstFrame],
+    ['last-frame', req.lastFrame],
+    ...references.map((r, i): [string, MediaRef] => [`reference-${i + 1}`, r]),
   ];
-  for (const [which, ref] of named) {
+  for (const [input, ref] of named) {
     if (!ref) continue;
-    const problem = checkImageMetadata(ref, model.images, which);
+    const problem = checkImageMetadata(ref, model.images, input);
     if (problem) return err(problem);
   }
-  if (req.referenceVideo) {
+  if (req.referenceVideo && model.referenceVideo) {
     const rv = model.referenceVideo;
-    if (!rv)
-      return err(userError('mode-unsupported', { model: model.id, mode: 'reference-video', allowed: [] }));
     const problem = checkImageMetadata(
       req.referenceVideo,
       { types: rv.types, maxBytes: rv.maxBytes, minSide: 1 },
-      'reference_video',
+      'reference-video',
     );
     if (problem) return err(problem);
   }
@@ -209,4 +252,19 @@ export function validate(
   if (references.length > 0) valid.images.references = references;
   if (req.referenceVideo) valid.images.video = req.referenceVideo;
   return ok(valid);
+}
+
+/** A valid request as a new one (Again): the same model, prompt, settings and inputs. */
+export function requestFromValid(valid: ValidRequest): GenerationRequest {
+  const request: GenerationRequest = { model: valid.model, prompt: valid.prompt, duration: valid.duration };
+  if (valid.negativePrompt !== undefined) request.negativePrompt = valid.negativePrompt;
+  if (valid.aspectRatio !== undefined) request.aspectRatio = valid.aspectRatio;
+  if (valid.quality !== undefined) request.quality = valid.quality;
+  if (valid.cfgScale !== undefined) request.cfgScale = valid.cfgScale;
+  if (valid.sound !== undefined) request.sound = valid.sound;
+  if (valid.images.first) request.firstFrame = valid.images.first;
+  if (valid.images.last) request.lastFrame = valid.images.last;
+  if (valid.images.references) request.references = valid.images.references;
+  if (valid.images.video) request.referenceVideo = valid.images.video;
+  return request;
 }

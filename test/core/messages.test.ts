@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ERROR_IDS, type UserError } from '../../src/core/errors.js';
 import { messageFor } from '../../src/core/messages.js';
+import { ordinal, PLAIN_WORDS, type Vocabulary } from '../../src/core/words.js';
 
 /** Details of the shape each producer of the id passes (validate, intake, worker). */
 const SAMPLE: UserError['details'] = {
@@ -15,7 +16,8 @@ const SAMPLE: UserError['details'] = {
   quality: 'ultra',
   mode: 'text',
   count: 8,
-  which: 'first_frame',
+  input: 'first-frame',
+  seconds: 12,
   type: 'application/pdf',
   size: 40 * 1024 * 1024,
   limit: 5,
@@ -42,17 +44,84 @@ describe('messages', () => {
   it('names file types the way people do', () => {
     const text = messageFor({
       id: 'image-type-unsupported',
-      details: { which: 'first_frame', type: 'application/pdf', allowed: ['image/jpeg', 'image/png'] },
+      details: { input: 'first-frame', type: 'application/pdf', allowed: ['image/jpeg', 'image/png'] },
     });
-    expect(text).toBe('first_frame is a PDF; please send a JPEG or PNG image.');
+    expect(text).toBe('The first frame is a PDF; please send a JPEG or PNG image.');
   });
 
   it('says sizes in MB', () => {
     expect(
       messageFor({
         id: 'image-too-large',
-        details: { which: 'image2', size: 40 * 1024 * 1024, max: 20 * 1024 * 1024 },
+        details: { input: 'reference-2', size: 40 * 1024 * 1024, max: 20 * 1024 * 1024 },
       }),
-    ).toBe('image2 is 40 MB; the limit is 20 MB.');
+    ).toBe('Reference image 2 is 40 MB; the limit is 20 MB.');
+  });
+
+  /** A platform's words: inputs as its options, settings as its flags. */
+  const words: Vocabulary = {
+    input: (name) => `\`${name.replace('-', '_')}\``,
+    setting: (key) => `--${key}`,
+    command: (name) => `!${name}`,
+  };
+
+  it("names inputs, settings and commands in the platform's own words", () => {
+    expect(messageFor({ id: 'image-too-small', details: { input: 'first-frame', min: 300 } }, words)).toBe(
+      '`first_frame` is too small: each side must be at least 300 pixels.',
+    );
+    expect(
+      messageFor(
+        {
+          id: 'negative-prompt-unsupported',
+          details: { model: 'kling-o1', models: ['kling-2.5-turbo-pro'] },
+        },
+        words,
+      ),
+    ).toBe('kling-o1 does not take --negativePrompt. Models that do: kling-2.5-turbo-pro.');
+    expect(messageFor({ id: 'too-many-frames', details: { count: 3, max: 7 } }, words)).toBe(
+      '!video takes one image (to animate) or two (first and last frame); you sent 3. For up to 7 reference images, use !reference.',
+    );
+  });
+
+  it('names the models that take what one model refused, and only when there are some', () => {
+    expect(
+      messageFor({
+        id: 'quality-unsupported',
+        details: { model: 'a', quality: 'std', allowed: ['pro'], models: ['b'] },
+      }),
+    ).toBe('a has no "std" mode. Choose one of: pro. Models that have std: b.');
+    expect(messageFor({ id: 'sound-unsupported', details: { model: 'a', models: [] } })).toBe(
+      "a can't add sound.",
+    );
+  });
+
+  it('says a too-big input is over the platform limit when that is the reason', () => {
+    expect(
+      messageFor({
+        id: 'image-too-large',
+        details: { input: 'first-frame', size: 40 * 1024 * 1024, max: 20 * 1024 * 1024, reason: 'platform' },
+      }),
+    ).toBe('The first frame is 40 MB; bots can download at most 20 MB here. Please send a smaller one.');
+  });
+
+  it('has plain words for every input and ordinals for counting', () => {
+    expect(['first-frame', 'last-frame', 'reference-3', 'reference-video'].map(PLAIN_WORDS.input)).toEqual([
+      'the first frame',
+      'the last frame',
+      'reference image 3',
+      'the reference video',
+    ]);
+    expect([1, 2, 3, 4, 11, 12, 13, 21, 22, 111].map(ordinal)).toEqual([
+      '1st',
+      '2nd',
+      '3rd',
+      '4th',
+      '11th',
+      '12th',
+      '13th',
+      '21st',
+      '22nd',
+      '111th',
+    ]);
   });
 });

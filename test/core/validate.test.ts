@@ -1,14 +1,17 @@
 import { describe, expect, it } from 'vitest';
+import { CATALOG } from '../../src/catalog/models.js';
 import { MIB } from '../../src/core/catalog.js';
 import type { ErrorId, UserError } from '../../src/core/errors.js';
-import type { GenerationRequest, ImageRef, ValidRequest } from '../../src/core/request.js';
-import { checkImageMetadata, claimedType, validate } from '../../src/core/validate.js';
+import type { GenerationRequest, MediaRef, ValidRequest } from '../../src/core/request.js';
+import { checkImageMetadata, claimedType, validate as validateIn } from '../../src/core/validate.js';
+
+const validate = (req: GenerationRequest) => validateIn(req, CATALOG);
 
 const PROMPT = 'a red fox runs through fresh snow at dawn';
 
 /** An image as Discord describes an attachment: a PNG of 1024×768, 1 MiB. */
-const image = (name = 'photo.png', extra: Partial<ImageRef> = {}): ImageRef => ({
-  source: { kind: 'url', url: `https://cdn.example/attachments/${name}` },
+const image = (name = 'photo.png', extra: Partial<MediaRef> = {}): MediaRef => ({
+  source: { kind: 'url', id: `https://cdn.example/attachments/${name}` },
   filename: name,
   contentType: 'image/png',
   size: MIB,
@@ -17,7 +20,7 @@ const image = (name = 'photo.png', extra: Partial<ImageRef> = {}): ImageRef => (
   ...extra,
 });
 
-const refs = (n: number): ImageRef[] => Array.from({ length: n }, (_, i) => image(`ref${i + 1}.png`));
+const refs = (n: number): MediaRef[] => Array.from({ length: n }, (_, i) => image(`ref${i + 1}.png`));
 
 function valid(req: GenerationRequest): ValidRequest {
   const result = validate(req);
@@ -192,10 +195,17 @@ describe('validate: negative prompt', () => {
   });
 
   it('refuses a negative prompt on a model without one', () => {
+    // The reply names the models that do take one.
     expect(invalid(o1({ negativePrompt: 'blur' }), 'negative-prompt-unsupported').details).toEqual({
       model: 'kling-o1',
+      models: ['kling-2.5-turbo-pro'],
     });
     invalid(o3({ negativePrompt: 'blur' }), 'negative-prompt-unsupported');
+  });
+
+  it('refuses a negative prompt that is too short, saying so', () => {
+    const error = invalid(kling25({ negativePrompt: 'x' }), 'negative-prompt-too-short');
+    expect(error.details).toMatchObject({ length: 1, min: 2 });
   });
 
   it('refuses a negative prompt that is too long', () => {
@@ -208,7 +218,13 @@ describe('validate: negative prompt', () => {
 describe('validate: duration', () => {
   it('refuses a duration the model lacks', () => {
     const error = invalid(kling25({ duration: 7 }), 'duration-unsupported');
-    expect(error.details).toEqual({ model: 'kling-2.5-turbo-pro', duration: 7, allowed: [5, 10] });
+    expect(error.details).toEqual({
+      model: 'kling-2.5-turbo-pro',
+      duration: 7,
+      allowed: [5, 10],
+      models: ['kling-o3-pro'],
+    });
+    expect(invalid(kling25({ duration: 99 }), 'duration-unsupported').details?.models).toEqual([]);
   });
 
   it('keeps o3 within 3–15 s', () => {
@@ -241,6 +257,7 @@ describe('validate: aspect ratio', () => {
       model: 'kling-o1',
       aspectRatio: '4:3',
       allowed: ['16:9', '9:16', '1:1'],
+      models: [],
     });
     invalid(o3({ aspectRatio: '21:9' }), 'aspect-ratio-unsupported');
   });
@@ -279,7 +296,12 @@ describe('validate: quality', () => {
 
   it('refuses std on kling-2.5-turbo-pro', () => {
     const error = invalid(kling25({ quality: 'std' }), 'quality-unsupported');
-    expect(error.details).toEqual({ model: 'kling-2.5-turbo-pro', quality: 'std', allowed: ['pro'] });
+    expect(error.details).toEqual({
+      model: 'kling-2.5-turbo-pro',
+      quality: 'std',
+      allowed: ['pro'],
+      models: ['kling-o1'],
+    });
     expect(valid(kling25()).quality).toBe('pro');
   });
 
@@ -310,7 +332,10 @@ describe('validate: cfg scale', () => {
   });
 
   it('refuses a cfg scale on a model without one', () => {
-    expect(invalid(o1({ cfgScale: 0.5 }), 'cfg-scale-unsupported').details).toEqual({ model: 'kling-o1' });
+    expect(invalid(o1({ cfgScale: 0.5 }), 'cfg-scale-unsupported').details).toEqual({
+      model: 'kling-o1',
+      models: ['kling-2.5-turbo-pro'],
+    });
     expect(valid(o1())).not.toHaveProperty('cfgScale');
   });
 });
@@ -319,6 +344,7 @@ describe('validate: sound', () => {
   it('refuses sound on models without it', () => {
     expect(invalid(kling25({ sound: true }), 'sound-unsupported').details).toEqual({
       model: 'kling-2.5-turbo-pro',
+      models: ['kling-o3-pro'],
     });
     invalid(o1({ sound: true }), 'sound-unsupported');
   });
@@ -346,14 +372,14 @@ describe('validate: image metadata', () => {
     const pdf = image('doc.pdf', { contentType: 'application/pdf' });
     const error = invalid(kling25({ firstFrame: pdf }), 'image-type-unsupported');
     expect(error.details).toEqual({
-      which: 'first_frame',
+      input: 'first-frame',
       type: 'application/pdf',
       allowed: ['image/jpeg', 'image/png'],
     });
   });
 
   it('refuses a PDF known only by its file name', () => {
-    const pdf: ImageRef = { source: { kind: 'url', url: 'https://cdn.example/x.pdf' }, filename: 'x.pdf' };
+    const pdf: MediaRef = { source: { kind: 'url', id: 'https://cdn.example/x.pdf' }, filename: 'x.pdf' };
     expect(invalid(o1({ firstFrame: pdf }), 'image-type-unsupported').details).toMatchObject({
       type: 'application/pdf',
     });
@@ -364,20 +390,22 @@ describe('validate: image metadata', () => {
     expect(
       invalid(o1({ firstFrame: image(), lastFrame: webp }), 'image-type-unsupported').details,
     ).toMatchObject({
-      which: 'last_frame',
+      input: 'last-frame',
       type: 'image/webp',
     });
   });
 
   it('names the reference image at fault', () => {
     const references = [...refs(2), image('x.webp', { contentType: 'image/webp' })];
-    expect(invalid(o3({ references }), 'image-type-unsupported').details).toMatchObject({ which: 'image3' });
+    expect(invalid(o3({ references }), 'image-type-unsupported').details).toMatchObject({
+      input: 'reference-3',
+    });
   });
 
   it('refuses a 40 MB photo', () => {
     const big = image('big.jpg', { contentType: 'image/jpeg', size: 40 * MIB });
     expect(invalid(kling25({ firstFrame: big }), 'image-too-large').details).toEqual({
-      which: 'first_frame',
+      input: 'first-frame',
       size: 40 * MIB,
       max: 20 * MIB,
     });
@@ -386,7 +414,7 @@ describe('validate: image metadata', () => {
   it('refuses a 200×200 image', () => {
     const small = image('small.png', { width: 200, height: 200 });
     expect(invalid(o1({ firstFrame: small }), 'image-too-small').details).toEqual({
-      which: 'first_frame',
+      input: 'first-frame',
       min: 300,
     });
   });
@@ -394,7 +422,7 @@ describe('validate: image metadata', () => {
   it('refuses 4000 px on kling-2.5 (Runware takes up to 2048)', () => {
     const huge = image('huge.jpg', { contentType: 'image/jpeg', width: 4000, height: 3000 });
     expect(invalid(kling25({ firstFrame: huge }), 'image-dimensions-too-large').details).toEqual({
-      which: 'first_frame',
+      input: 'first-frame',
       max: 2048,
     });
     expect(valid(o1({ firstFrame: huge })).mode).toBe('first-frame');
@@ -405,19 +433,19 @@ describe('validate: image metadata', () => {
     invalid(o3({ referenceVideo: notMp4 }), 'image-type-unsupported');
     const big = image('clip.mp4', { contentType: 'video/mp4', size: 60 * MIB });
     expect(invalid(o3({ referenceVideo: big }), 'image-too-large').details).toMatchObject({
-      which: 'reference_video',
+      input: 'reference-video',
       max: 50 * MIB,
     });
   });
 
   it('passes an image the platform says nothing about (checked again on download)', () => {
-    const bare: ImageRef = { source: { kind: 'telegram', fileId: 'AgACAgIAAxkBAAI' } };
+    const bare: MediaRef = { source: { kind: 'telegram', id: 'AgACAgIAAxkBAAI' } };
     expect(valid(kling25({ firstFrame: bare })).images.first).toEqual(bare);
   });
 });
 
 describe('claimedType', () => {
-  const source = { kind: 'url', url: 'https://cdn.example/x' } as const;
+  const source = { kind: 'url', id: 'https://cdn.example/x' } as const;
 
   it('prefers the declared content type, without parameters, in lower case', () => {
     expect(claimedType({ source, contentType: 'Image/PNG; charset=binary', filename: 'x.pdf' })).toBe(
