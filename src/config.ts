@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PROVIDERS, type ProviderSettings } from './providers/registry.js';
 
 /** The roles one process can run; see `REELAY_ROLES`. */
 export const ROLES = ['discord', 'telegram', 'worker', 'http'] as const;
@@ -52,10 +53,6 @@ const schema = z.object({
   DISCORD_API_URL: withDefault(httpUrl('the Discord REST base'), 'https://discord.com/api'),
   TELEGRAM_BOT_TOKEN: optionalString,
   TELEGRAM_API_URL: withDefault(httpUrl('the Bot API root'), 'https://api.telegram.org'),
-  RUNNINGHUB_API_KEY: optionalString,
-  RUNNINGHUB_API_URL: withDefault(httpUrl('the RunningHub base'), 'https://www.runninghub.ai'),
-  RUNWARE_API_KEY: optionalString,
-  RUNWARE_API_URL: withDefault(httpUrl('the Runware endpoint'), 'https://api.runware.ai/v1'),
   PUBLIC_URL: optionalString.pipe(httpUrl('where providers reach our webhooks').optional()),
   HTTP_PORT: withDefault(intIn(1, 65535, 'from 1 to 65535'), '8080'),
   POLL_INTERVAL_MS: withDefault(intIn(100, 600_000, 'of milliseconds from 100 to 600000'), '5000'),
@@ -72,14 +69,24 @@ const schema = z.object({
   LOG_LEVEL: withDefault(z.enum(LOG_LEVELS, { message: `expected one of ${LOG_LEVELS.join(', ')}` }), 'info'),
 });
 
+/** Each registered provider's key and base URL (`RUNNINGHUB_API_KEY`, `RUNNINGHUB_API_URL`, …). */
+const providerSchema = z.object(
+  Object.fromEntries(
+    PROVIDERS.flatMap((p) => [
+      [p.env.apiKey, optionalString],
+      [p.env.apiUrl, withDefault(httpUrl(p.env.urlMeaning), p.env.defaultApiUrl)],
+    ]),
+  ),
+);
+
 /** The validated configuration of one Reelay process. Built once, in `main.ts`, and passed down. */
 export interface Config {
   redisUrl: string;
   roles: Role[];
   discord: { token: string | undefined; apiUrl: string };
   telegram: { token: string | undefined; apiUrl: string };
-  runninghub: { apiKey: string | undefined; apiUrl: string };
-  runware: { apiKey: string | undefined; apiUrl: string };
+  /** Every registered provider's settings, by its name; a provider without a key is off. */
+  providers: Record<string, ProviderSettings>;
   publicUrl: string | undefined;
   httpPort: number;
   pollIntervalMs: number;
@@ -104,9 +111,12 @@ export class ConfigError extends Error {
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = schema.safeParse(env);
-  const problems = parsed.success
-    ? []
-    : parsed.error.issues.map((issue) => `${String(issue.path[0] ?? 'environment')}: ${issue.message}`);
+  const providerEnv = providerSchema.safeParse(env);
+  const problems = [parsed, providerEnv].flatMap((result) =>
+    result.success
+      ? []
+      : result.error.issues.map((issue) => `${String(issue.path[0] ?? 'environment')}: ${issue.message}`),
+  );
   // Which roles run, and so which tokens and keys are needed, is checked even when other values are
   // bad, so an admin sees every problem in one go.
   const set = (name: string): boolean => (env[name] ?? '') !== '';
@@ -132,18 +142,24 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       'REELAY_ROLES: with PUBLIC_URL set, the Telegram bot takes updates by webhook, served by the http role: add http to this process',
     );
   }
-  if (roles?.includes('worker') && !set('RUNNINGHUB_API_KEY') && !set('RUNWARE_API_KEY')) {
-    problems.push('RUNNINGHUB_API_KEY: a worker needs RUNNINGHUB_API_KEY or RUNWARE_API_KEY (or both)');
+  const keys = PROVIDERS.map((p) => p.env.apiKey);
+  if (roles?.includes('worker') && !keys.some(set)) {
+    problems.push(`${keys[0]}: a worker needs a provider key: ${keys.join(' or ')}`);
   }
-  if (problems.length > 0 || !parsed.success || !roles) throw new ConfigError([...new Set(problems)]);
+  if (problems.length > 0 || !parsed.success || !providerEnv.success || !roles) {
+    throw new ConfigError([...new Set(problems)]);
+  }
   const e = parsed.data;
+  const p = providerEnv.data as Record<string, string | undefined>;
+  const providers = Object.fromEntries(
+    PROVIDERS.map((d) => [d.name, { apiKey: p[d.env.apiKey], apiUrl: p[d.env.apiUrl] as string }]),
+  );
   return {
     redisUrl: e.REDIS_URL,
     roles,
     discord: { token: e.DISCORD_TOKEN, apiUrl: e.DISCORD_API_URL },
     telegram: { token: e.TELEGRAM_BOT_TOKEN, apiUrl: e.TELEGRAM_API_URL },
-    runninghub: { apiKey: e.RUNNINGHUB_API_KEY, apiUrl: e.RUNNINGHUB_API_URL },
-    runware: { apiKey: e.RUNWARE_API_KEY, apiUrl: e.RUNWARE_API_URL },
+    providers,
     publicUrl: e.PUBLIC_URL,
     httpPort: e.HTTP_PORT,
     pollIntervalMs: e.POLL_INTERVAL_MS,

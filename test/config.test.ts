@@ -26,8 +26,10 @@ describe('loadConfig defaults', () => {
       roles: ['worker', 'http'],
       discord: { token: undefined, apiUrl: 'https://discord.com/api' },
       telegram: { token: undefined, apiUrl: 'https://api.telegram.org' },
-      runninghub: { apiKey: 'rh-key', apiUrl: 'https://www.runninghub.ai' },
-      runware: { apiKey: undefined, apiUrl: 'https://api.runware.ai/v1' },
+      providers: {
+        runninghub: { apiKey: 'rh-key', apiUrl: 'https://www.runninghub.ai' },
+        runware: { apiKey: undefined, apiUrl: 'https://api.runware.ai/v1' },
+      },
       publicUrl: undefined,
       httpPort: 8080,
       pollIntervalMs: 5000,
@@ -41,8 +43,8 @@ describe('loadConfig defaults', () => {
 
   it('accepts a Runware key alone as the provider key', () => {
     const config = loadConfig({ RUNWARE_API_KEY: 'rw-key' });
-    expect(config.runware.apiKey).toBe('rw-key');
-    expect(config.runninghub.apiKey).toBeUndefined();
+    expect(config.providers.runware?.apiKey).toBe('rw-key');
+    expect(config.providers.runninghub?.apiKey).toBeUndefined();
   });
 
   it('defaults the roles to every platform with a token, plus worker and http', () => {
@@ -84,8 +86,10 @@ describe('loadConfig defaults', () => {
       roles: ['discord', 'telegram', 'worker', 'http'],
       discord: { token: 'd', apiUrl: 'http://127.0.0.1:9001/api' },
       telegram: { token: 't', apiUrl: 'http://127.0.0.1:9002' },
-      runninghub: { apiKey: 'rh', apiUrl: 'http://127.0.0.1:9003' },
-      runware: { apiKey: 'rw', apiUrl: 'http://127.0.0.1:9004/v1' },
+      providers: {
+        runninghub: { apiKey: 'rh', apiUrl: 'http://127.0.0.1:9003' },
+        runware: { apiKey: 'rw', apiUrl: 'http://127.0.0.1:9004/v1' },
+      },
       publicUrl: 'https://reelay.example',
       httpPort: 9090,
       pollIntervalMs: 250,
@@ -128,8 +132,8 @@ describe('loadConfig defaults', () => {
     });
     expect(config.discord.apiUrl).toBe('http://127.0.0.1:9001/api');
     expect(config.telegram.apiUrl).toBe('http://127.0.0.1:9002');
-    expect(config.runninghub.apiUrl).toBe('https://www.runninghub.cn');
-    expect(config.runware.apiUrl).toBe('https://api.runware.ai/v1');
+    expect(config.providers.runninghub?.apiUrl).toBe('https://www.runninghub.cn');
+    expect(config.providers.runware?.apiUrl).toBe('https://api.runware.ai/v1');
     expect(config.publicUrl).toBe('https://reelay.example/hooks');
   });
 
@@ -293,7 +297,7 @@ describe('loadConfig errors', () => {
     expect(problemsOf({ REELAY_ROLES: 'discord,worker', HTTP_PORT: '0' })).toEqual([
       'HTTP_PORT: expected a whole number from 1 to 65535',
       'DISCORD_TOKEN: required when REELAY_ROLES includes discord',
-      'RUNNINGHUB_API_KEY: a worker needs RUNNINGHUB_API_KEY or RUNWARE_API_KEY (or both)',
+      'RUNNINGHUB_API_KEY: a worker needs a provider key: RUNNINGHUB_API_KEY or RUNWARE_API_KEY',
     ]);
   });
 });

@@ -2,11 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HttpServer, startHttpServer } from '../src/http/server.js';
+import type { GeneratePayload } from '../src/jobs/payloads.js';
 import { createQueues, type Queues } from '../src/jobs/queues.js';
 import { createLogger } from '../src/log.js';
 import { cleanRedis, REDIS_URL } from './helpers/harness.js';
 
 const prefix = `test-${randomUUID()}`;
+/** A job the http role never reads: only its state matters here. */
+const junk = { v: 1 } as unknown as GeneratePayload;
 let redis: Redis;
 let queues: Queues;
 let http: HttpServer;
@@ -31,16 +34,19 @@ describe('http role', () => {
   });
 
   it('serves Prometheus metrics with queue counts', async () => {
-    await queues.generate.add('generate', { v: 1 }, { jobId: 'metrics-job', delay: 60_000 });
+    await queues.generate.add('generate', junk, { jobId: 'metrics-job', delay: 60_000 });
     const text = await (await fetch(`${http.url}/metrics`)).text();
     expect(text).toContain('reelay_process_resident_memory_bytes');
     expect(text).toMatch(/reelay_queue_jobs\{queue="generate",state="delayed"\} 1/);
   });
 
   it('a provider webhook only wakes the delayed job early', async () => {
-    const job = await queues.generate.add('generate', { v: 1 }, { jobId: 'webhook-job', delay: 600_000 });
+    const job = await queues.generate.add('generate', junk, { jobId: 'webhook-job', delay: 600_000 });
     expect(await job.getState()).toBe('delayed');
-    const res = await fetch(`${http.url}/webhooks/runninghub/webhook-job`, {
+    // A provider that takes no webhook (RunningHub) has no route: it could only be a forgery.
+    expect((await fetch(`${http.url}/webhooks/runninghub/webhook-job`, { method: 'POST' })).status).toBe(404);
+    expect(await job.getState()).toBe('delayed');
+    const res = await fetch(`${http.url}/webhooks/runware/webhook-job`, {
       method: 'POST',
       body: '{"event":"TASK_END"}',
     });

@@ -4,6 +4,8 @@ import type { Redis } from 'ioredis';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Queues } from '../jobs/queues.js';
 import type { Logger } from '../log.js';
+import type { ProviderDescriptor } from '../providers/provider.js';
+import { PROVIDERS, providerNamed } from '../providers/registry.js';
 
 export interface HttpDeps {
   port: number;
@@ -12,6 +14,8 @@ export interface HttpDeps {
   redis: Redis;
   queues: Queues;
   logger: Logger;
+  /** The providers whose completion hints are taken (those that accept webhooks). */
+  providers?: readonly ProviderDescriptor[];
   /**
    * Extra POST routes served as they are (the Telegram webhook). Their paths may be secret: they
    * are never logged.
@@ -25,7 +29,7 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-const WEBHOOK_PATH = /^\/webhooks\/(runninghub|runware)\/([A-Za-z0-9-]{8,64})$/;
+const WEBHOOK_PATH = /^\/webhooks\/([a-z0-9-]{1,32})\/([A-Za-z0-9-]{8,64})$/;
 const MAX_WEBHOOK_BODY = 1024 * 1024;
 
 /**
@@ -68,7 +72,8 @@ export async function startHttpServer(deps: HttpDeps): Promise<HttpServer> {
       const route = deps.routes?.find((r) => r.path === url.pathname);
       if (req.method === 'POST' && route) return route.handler(req, res);
       const hook = WEBHOOK_PATH.exec(url.pathname);
-      if (req.method === 'POST' && hook) {
+      const hinting = hook && providerNamed(hook[1] as string, deps.providers ?? PROVIDERS)?.acceptsWebhooks;
+      if (req.method === 'POST' && hook && hinting) {
         let size = 0;
         for await (const chunk of req) {
           size += (chunk as Buffer).length;

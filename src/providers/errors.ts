@@ -1,5 +1,3 @@
-import type { ProviderName } from '../core/catalog.js';
-
 /**
  * What kind of failure a provider call was, so the worker decides without parsing messages:
  * - `transient`: network failure, timeout, 5xx, provider busy: retry with backoff.
@@ -22,7 +20,7 @@ export const PROVIDER_ERROR_KINDS = [
 export type ProviderErrorKind = (typeof PROVIDER_ERROR_KINDS)[number];
 
 export interface ProviderErrorOptions {
-  provider: ProviderName;
+  provider: string;
   /** The provider's own code (`1505`, `invalidApiKey`), when it gave one. */
   code?: string;
   /** HTTP status, when there was a response. */
@@ -38,7 +36,7 @@ export interface ProviderErrorOptions {
  */
 export class ProviderError extends Error {
   readonly kind: ProviderErrorKind;
-  readonly provider: ProviderName;
+  readonly provider: string;
   readonly code: string | undefined;
   readonly status: number | undefined;
   readonly retryAfterMs: number | undefined;

@@ -1,11 +1,10 @@
-import type { ProviderName } from '../core/catalog.js';
 import { ProviderError } from './errors.js';
 
 /** The transport providers use: the global `fetch` (undici) unless a test or caller injects another. */
 export type Fetch = typeof fetch;
 
 export interface HttpOptions {
-  provider: ProviderName;
+  provider: string;
   fetch?: Fetch;
   /** Per-request time limit; past it the call fails as `transient`. */
   timeoutMs: number;
@@ -18,6 +17,10 @@ export interface JsonResponse {
   /** Parsed body, or `undefined` when it was empty or not JSON. */
   body: unknown;
 }
+
+/** A JSON object (not an array, not null). */
+export const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** `Retry-After` as milliseconds: delta-seconds or an HTTP date. */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
@@ -80,7 +83,7 @@ export async function requestJson(
  */
 export function errorForStatus(
   res: JsonResponse,
-  provider: ProviderName,
+  provider: string,
   message: string,
   code?: string,
 ): ProviderError | undefined {

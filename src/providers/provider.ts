@@ -1,6 +1,7 @@
-import type { ProviderName, Route } from '../core/catalog.js';
+import type { Route } from '../core/catalog.js';
 import type { ValidRequest } from '../core/request.js';
 import type { ProviderError } from './errors.js';
+import type { Fetch } from './http.js';
 
 /** Bytes of one input file, already downloaded and checked by the worker. */
 export interface Media {
@@ -22,7 +23,7 @@ export interface StagedMedia {
 }
 
 export interface SubmitInput {
-  /** The route of the request's model that this provider serves. */
+  /** The route of the request's model that this provider serves; its `params` are the provider's. */
   route: Route;
   request: ValidRequest;
   media: StagedMedia;
@@ -31,7 +32,7 @@ export interface SubmitInput {
    * it in the job before calling `submit`, so a submit cut short by a crash can be looked up.
    */
   clientTaskId?: string;
-  /** Where the provider may POST a completion hint, when we have a public URL. */
+  /** Where the provider may POST a completion hint, when we have a public URL and it takes one. */
   webhookUrl?: string;
 }
 
@@ -57,7 +58,7 @@ export interface CallOptions {
  * says what to do next; `check` reports a task's own failure as a `failed` status instead.
  */
 export interface VideoProvider {
-  readonly name: ProviderName;
+  readonly name: string;
   /** True when `submit` takes our own task id (Runware's `taskUUID`); see {@link SubmitInput.clientTaskId}. */
   readonly clientTaskIds: boolean;
   /** Puts one file where the provider can read it; returns the handle to put in the task body. */
@@ -68,11 +69,44 @@ export interface VideoProvider {
   check(taskId: string, options?: CallOptions): Promise<TaskStatus>;
 }
 
+/** How to reach a provider: its key and base URL from the environment, and test overrides. */
+export interface ProviderConnection {
+  apiKey: string;
+  /** The base URL, as the provider's descriptor documents it. */
+  baseUrl: string;
+  fetch?: Fetch;
+  /** Per-call time limit of its submits and queries. Default {@link DEFAULT_TIMEOUT_MS}. */
+  timeoutMs?: number;
+  /** Per-call limit of an upload (a video can be 50 MB). Default {@link DEFAULT_UPLOAD_TIMEOUT_MS}. */
+  uploadTimeoutMs?: number;
+}
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_UPLOAD_TIMEOUT_MS = 120_000;
+
 /**
- * How long a provider's result URL keeps working after the clip is ready, as documented (see
- * ../shared/reference/providers.md): RunningHub about a day, Runware seven days. A shade under, to be safe.
+ * Everything the rest of the service knows about one provider, said once, in the provider's own
+ * folder, and listed in `registry.ts`: its name, its settings, how to check its routes in the
+ * catalog, how long its result links live, whether it takes webhooks, and how to build a client.
  */
-export const RESULT_URL_LIFETIME_MS: Record<'runninghub' | 'runware', number> = {
-  runninghub: 23 * 3_600_000,
-  runware: 7 * 24 * 3_600_000 - 3_600_000,
-};
+export interface ProviderDescriptor {
+  /** The name routes and jobs use (`runninghub`); lowercase letters and digits. */
+  readonly name: string;
+  /** As people write it (`RunningHub`). */
+  readonly label: string;
+  /** Its environment variables: the key, and the base URL with its default. */
+  readonly env: { apiKey: string; apiUrl: string; defaultApiUrl: string; urlMeaning: string };
+  /** Problems with a catalog route of this provider (its `params` and `modes`); empty when it is good. */
+  checkRoute(route: Route): string[];
+  /**
+   * How long a result URL keeps working after the clip is ready, as documented; a shade under, to
+   * be safe. A clip too big to upload is posted as this link, saying when it expires.
+   */
+  readonly resultUrlLifetimeMs: number;
+  /**
+   * Whether its tasks take a URL to POST a completion hint to. A hint only wakes the job's next
+   * poll early (`POST /webhooks/{name}/{jobId}`): the provider's query stays the source of truth.
+   */
+  readonly acceptsWebhooks: boolean;
+  create(connection: ProviderConnection): VideoProvider;
+}

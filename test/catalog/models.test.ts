@@ -1,17 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  CATALOG,
-  candidateRoutes,
-  creditsFor,
-  findModel,
-  type RunningHubEndpoint,
-  type RunningHubRoute,
-  routeModes,
-} from '../../src/core/catalog.js';
+import { CATALOG } from '../../src/catalog/models.js';
+import { candidateRoutes, creditsFor, findModel as findIn, type ModelSpec } from '../../src/core/catalog.js';
 import { GENERATION_MODES, QUALITIES } from '../../src/core/request.js';
+import { catalogProblems, PROVIDERS } from '../../src/providers/registry.js';
+import {
+  parseRoute as parseRunningHubRoute,
+  type RunningHubEndpoint,
+} from '../../src/providers/runninghub/route.js';
+import { parseRoute as parseRunwareRoute } from '../../src/providers/runware/route.js';
 
-/** The vendor's own parameter table for RunningHub's video endpoints (see providers.md). */
+const findModel = (id: string): ModelSpec | undefined => findIn(id, CATALOG);
+
+/** The vendor's own parameter table for RunningHub's video endpoints (see docs/reference/providers.md). */
 interface VendorParam {
   key: string;
   type: string;
@@ -29,7 +30,7 @@ interface VendorEndpoint {
 }
 
 const table = JSON.parse(
-  readFileSync(new URL('../../../shared/reference/runninghub-video-endpoints.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../fixtures/vendor/runninghub-video-endpoints.json', import.meta.url), 'utf8'),
 ) as { endpoints: VendorEndpoint[] };
 const vendor = new Map(table.endpoints.map((e) => [e.endpoint, e]));
 
@@ -38,9 +39,9 @@ const MIB = 1024 * 1024;
 /** Every RunningHub endpoint of the catalog, with the model and mode it serves. */
 const endpoints = CATALOG.flatMap((model) =>
   model.routes
-    .filter((r): r is RunningHubRoute => r.provider === 'runninghub')
+    .filter((r) => r.provider === 'runninghub')
     .flatMap((route) =>
-      Object.entries(route.endpoints).map(([mode, endpoint]) => ({
+      Object.entries(parseRunningHubRoute(route).endpoints).map(([mode, endpoint]) => ({
         model,
         mode,
         endpoint: endpoint as RunningHubEndpoint,
@@ -83,7 +84,7 @@ describe('catalog: each model is consistent with itself', () => {
       expect(candidateRoutes(model, mode, all).length, mode).toBeGreaterThan(0);
     }
     for (const route of model.routes) {
-      for (const mode of routeModes(route)) expect(model.modes, `${route.provider} ${mode}`).toContain(mode);
+      for (const mode of route.modes) expect(model.modes, `${route.provider} ${mode}`).toContain(mode);
     }
   });
 
@@ -120,9 +121,38 @@ describe('catalog: each model is consistent with itself', () => {
       for (const route of model.routes) {
         if (route.provider !== 'runware') continue;
         for (const ratio of model.aspectRatios)
-          expect(route.sizes, `${model.id} ${ratio}`).toHaveProperty(ratio);
+          expect(parseRunwareRoute(route).sizes, `${model.id} ${ratio}`).toHaveProperty(ratio);
       }
     }
+  });
+});
+
+describe('catalog: every route is one its provider takes', () => {
+  it('has no problems its providers see', () => {
+    expect(catalogProblems(CATALOG)).toEqual([]);
+  });
+
+  it('names only registered providers', () => {
+    const names = new Set(PROVIDERS.map((p) => p.name));
+    for (const model of CATALOG) for (const route of model.routes) expect(names).toContain(route.provider);
+  });
+
+  it("is refused when a route's params are not its provider's", () => {
+    const [first] = CATALOG;
+    const bad = {
+      ...first!,
+      routes: [{ provider: 'runninghub', modes: ['text' as const], params: { model: 'x' } }],
+    };
+    const unknown = { ...first!, routes: [{ provider: 'nowhere', modes: ['text' as const], params: {} }] };
+    const wrongModes = {
+      ...first!,
+      routes: [{ ...first!.routes[0]!, modes: ['reference' as const] }],
+    };
+    expect(catalogProblems([bad]).join('\n')).toMatch(/runninghub.*params/);
+    expect(catalogProblems([unknown])).toEqual([
+      `${first!.id} route 1 (nowhere): no provider of that name is registered`,
+    ]);
+    expect(catalogProblems([wrongModes]).join('\n')).toMatch(/differ from the endpoints|does not offer/);
   });
 });
 
@@ -138,7 +168,7 @@ describe('catalog: RunningHub endpoints match the vendor table', () => {
   it.each(endpointCases)('%s: every field name exists', (_, { endpoint }) => {
     const { duration, ...named } = endpoint.fields;
     const keys = [
-      ...Object.values(named),
+      ...Object.values(named).filter((v): v is string => v !== undefined),
       ...(duration ? [duration.key] : []),
       ...Object.keys(endpoint.fixed ?? {}),
     ];
@@ -148,7 +178,7 @@ describe('catalog: RunningHub endpoints match the vendor table', () => {
   it.each(endpointCases)('%s: every required field is sent', (_, { model, mode, endpoint }) => {
     const { duration, ...named } = endpoint.fields;
     const sent = new Set<string>([
-      ...Object.values(named),
+      ...Object.values(named).filter((v): v is string => v !== undefined),
       ...(duration ? [duration.key] : []),
       ...Object.keys(endpoint.fixed ?? {}),
     ]);

@@ -71,14 +71,11 @@ export interface RunningHubFakeOptions {
   pollsToComplete?: number;
   generationMs?: number;
   video?: Buffer;
-  /** The vendor parameter table; defaults to the shared reference copy beside the repository. */
+  /** The vendor parameter table; defaults to the copy in test/fixtures/vendor. */
   endpointsFile?: string | URL;
 }
 
-const DEFAULT_ENDPOINTS_FILE = new URL(
-  '../../../shared/reference/runninghub-video-endpoints.json',
-  import.meta.url,
-);
+const DEFAULT_ENDPOINTS_FILE = new URL('../fixtures/vendor/runninghub-video-endpoints.json', import.meta.url);
 
 const MIB = 1024 * 1024;
 const OWN_FAULTS: ReadonlySet<Fault> = new Set(['content-rejected', 'no-balance', 'bad-key', 'task-failed']);

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CATALOG, type Route } from '../../src/core/catalog.js';
+import { CATALOG } from '../../src/catalog/models.js';
+import type { Route } from '../../src/core/catalog.js';
 import type { ValidRequest } from '../../src/core/request.js';
 import { ProviderError } from '../../src/providers/errors.js';
-import type { TaskStatus, VideoProvider } from '../../src/providers/types.js';
+import type { TaskStatus, VideoProvider } from '../../src/providers/provider.js';
 import type { ProviderFake } from '../fakes/provider.js';
 import { makePng } from '../helpers/media.js';
 

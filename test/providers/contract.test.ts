@@ -1,5 +1,5 @@
-import { createRunningHub } from '../../src/providers/runninghub.js';
-import { createRunware } from '../../src/providers/runware.js';
+import { createRunningHub } from '../../src/providers/runninghub/client.js';
+import { createRunware } from '../../src/providers/runware/client.js';
 import { createRunningHubFake } from '../fakes/runninghub.js';
 import { createRunwareFake } from '../fakes/runware.js';
 import { runProviderContract } from './contract.case.js';

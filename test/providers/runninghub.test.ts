@@ -1,23 +1,25 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { findModel, type RunningHubRoute } from '../../src/core/catalog.js';
-import type { GenerationRequest, ImageRef, ValidRequest } from '../../src/core/request.js';
-import { validate } from '../../src/core/validate.js';
+import { CATALOG } from '../../src/catalog/models.js';
+import { findModel as findIn, type Route } from '../../src/core/catalog.js';
+import type { GenerationRequest, MediaRef, ValidRequest } from '../../src/core/request.js';
+import { validate as validateIn } from '../../src/core/validate.js';
 import { ProviderError } from '../../src/providers/errors.js';
 import type { Fetch } from '../../src/providers/http.js';
+import type { Media, StagedMedia, TaskStatus, VideoProvider } from '../../src/providers/provider.js';
+import { buildRunningHubBody } from '../../src/providers/runninghub/body.js';
+import { createRunningHub } from '../../src/providers/runninghub/client.js';
 import {
-  buildRunningHubBody,
   classifyRunningHubError,
-  createRunningHub,
   RUNNINGHUB_DEFAULT_RETRY_AFTER_MS,
-} from '../../src/providers/runninghub.js';
-import type { Media, StagedMedia, TaskStatus, VideoProvider } from '../../src/providers/types.js';
+} from '../../src/providers/runninghub/errors.js';
+import type { RunningHubRouteParams } from '../../src/providers/runninghub/route.js';
 import { createRunningHubFake, type RunningHubFake } from '../fakes/runninghub.js';
 import { clipMp4, makePng, photoJpeg } from '../helpers/media.js';
 
 const KEY = 'rh-secret-key-0123456789abcdef';
 const WRONG_KEY = 'rh-wrong-key-fedcba9876543210';
-const SEEDS_DIR = new URL('../../../shared/seeds/', import.meta.url);
+const SEEDS_DIR = new URL('../fixtures/vendor/seeds/', import.meta.url);
 
 /** Every ProviderError the tests saw, checked at the end: none may carry a key. */
 const seen: ProviderError[] = [];
@@ -41,7 +43,13 @@ function failure(status: TaskStatus): ProviderError {
   return status.error;
 }
 
-function rhRoute(modelId: string): RunningHubRoute {
+const findModel = (id: string) => findIn(id, CATALOG);
+const validate = (req: GenerationRequest) => validateIn(req, CATALOG);
+
+/** The endpoints of a (cloned) route, to alter in a test. */
+const endpointsOf = (route: Route) => (route.params as RunningHubRouteParams).endpoints;
+
+function rhRoute(modelId: string): Route {
   const route = findModel(modelId)?.routes.find((r) => r.provider === 'runninghub');
   if (route?.provider !== 'runninghub') throw new Error(`${modelId} has no RunningHub route`);
   return structuredClone(route);
@@ -53,8 +61,8 @@ function valid(req: GenerationRequest): ValidRequest {
   return result.value;
 }
 
-const imageRef = (url: string, contentType = 'image/jpeg'): ImageRef => ({
-  source: { kind: 'url', url },
+const imageRef = (url: string, contentType = 'image/jpeg'): MediaRef => ({
+  source: { kind: 'url', id: url },
   contentType,
 });
 
@@ -379,7 +387,7 @@ describe('fake strictness, and what the client makes of it', () => {
     expect(raw.json).toMatchObject({ errorCode: '1007', errorMessage: expect.stringMatching(/^duration /) });
 
     const route = rhRoute('kling-o1');
-    route.endpoints['first-frame']!.fields.duration = { key: 'duration', format: 'integer' };
+    endpointsOf(route)['first-frame']!.fields.duration = { key: 'duration', format: 'integer' };
     const error = await rejection(rh.submit({ route, request: o1Request(), media: { first } }));
     expect(error).toMatchObject({ kind: 'bad-request', code: '1007', provider: 'runninghub' });
     expect(error.message).toMatch(/duration/);
@@ -406,7 +414,7 @@ describe('fake strictness, and what the client makes of it', () => {
 
   it('refuses an unknown field', async () => {
     const route = rhRoute('kling-o1');
-    route.endpoints['first-frame']!.fixed = { seed: 42 };
+    endpointsOf(route)['first-frame']!.fixed = { seed: 42 };
     const first = await rh.stageMedia(jpeg());
     const error = await rejection(rh.submit({ route, request: o1Request(), media: { first } }));
     expect(error).toMatchObject({ kind: 'bad-request', code: '1007' });
@@ -487,7 +495,7 @@ describe('fake strictness, and what the client makes of it', () => {
     expect(notJson.status).toBe(415);
 
     const route = rhRoute('kling-2.5-turbo-pro');
-    route.endpoints.text!.path = 'kling-v9-imaginary/text-to-video';
+    endpointsOf(route).text!.path = 'kling-v9-imaginary/text-to-video';
     const request = valid({ model: 'kling-2.5-turbo-pro', prompt: 'waves' });
     const unknown = await rejection(rh.submit({ route, request, media: {} }));
     expect(unknown).toMatchObject({ kind: 'bad-request', status: 404 });

@@ -1,20 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { findModel, type RunwareRoute } from '../../src/core/catalog.js';
+import { CATALOG } from '../../src/catalog/models.js';
+import { findModel } from '../../src/core/catalog.js';
 import type { GenerationMode, ValidRequest } from '../../src/core/request.js';
 import { ProviderError } from '../../src/providers/errors.js';
 import type { Fetch } from '../../src/providers/http.js';
-import { buildRunwareTask, classifyRunwareError, createRunware } from '../../src/providers/runware.js';
-import type { StagedMedia, TaskStatus, VideoProvider } from '../../src/providers/types.js';
+import type { StagedMedia, TaskStatus, VideoProvider } from '../../src/providers/provider.js';
+import { createRunware } from '../../src/providers/runware/client.js';
+import { classifyRunwareError } from '../../src/providers/runware/errors.js';
+import { buildRunwareTask } from '../../src/providers/runware/task.js';
 import { createRunwareFake, type RunwareFake } from '../fakes/runware.js';
 import { clipMp4, makePng, photoJpeg } from '../helpers/media.js';
 
-const model = findModel('kling-2.5-turbo-pro')!;
-const route = model.routes.find((r): r is RunwareRoute => r.provider === 'runware')!;
+const model = findModel('kling-2.5-turbo-pro', CATALOG)!;
+const route = model.routes.find((r) => r.provider === 'runware')!;
 
 /**
  * The four example request bodies of the Runware model page for KlingAI 2.5 Turbo Pro
- * (`klingai:6@1`), copied from /work/shared/seeds/004_d9555d7b91090b93.txt.
+ * (`klingai:6@1`), copied from test/fixtures/vendor/seeds/004_d9555d7b91090b93.txt.
  */
 const SEED_EXAMPLES: { title: string; body: Record<string, unknown> }[] = [
   // Seed 004, example "Abandoned Hyperloop Terminal Chase".

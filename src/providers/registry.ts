@@ -1,0 +1,69 @@
+import type { ModelSpec } from '../core/catalog.js';
+import type { Fetch } from './http.js';
+import type { ProviderDescriptor, VideoProvider } from './provider.js';
+import { runningHub } from './runninghub/index.js';
+import { runware } from './runware/index.js';
+
+/**
+ * The one list of video providers. A provider is a folder under `src/providers/` that exports its
+ * descriptor, plus one line here; its routes go in the catalog. Config, workers, the webhook route
+ * and the catalog check all read this list.
+ */
+export const PROVIDERS: readonly ProviderDescriptor[] = [runningHub, runware];
+
+/** A provider's descriptor by its name. */
+export const providerNamed = (
+  name: string,
+  providers: readonly ProviderDescriptor[] = PROVIDERS,
+): ProviderDescriptor | undefined => providers.find((p) => p.name === name);
+
+/** The settings of one provider, from the environment. */
+export interface ProviderSettings {
+  apiKey: string | undefined;
+  apiUrl: string;
+}
+
+/** The clients of the providers that have a key, by name, for the worker to pick routes from. */
+export function createProviders(
+  settings: Readonly<Record<string, ProviderSettings>>,
+  options: { fetch?: Fetch; timeoutMs?: number } = {},
+  providers: readonly ProviderDescriptor[] = PROVIDERS,
+): Map<string, VideoProvider> {
+  const clients = new Map<string, VideoProvider>();
+  for (const descriptor of providers) {
+    const s = settings[descriptor.name];
+    if (!s?.apiKey) continue;
+    clients.set(
+      descriptor.name,
+      descriptor.create({
+        apiKey: s.apiKey,
+        baseUrl: s.apiUrl,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+        ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+      }),
+    );
+  }
+  return clients;
+}
+
+/**
+ * Every problem with the catalog's routes: a route to a provider that is not registered, or whose
+ * params its provider refuses. Empty for a good catalog; the service refuses to start otherwise.
+ */
+export function catalogProblems(
+  catalog: readonly ModelSpec[],
+  providers: readonly ProviderDescriptor[] = PROVIDERS,
+): string[] {
+  return catalog.flatMap((model) =>
+    model.routes.flatMap((route, i) => {
+      const where = `${model.id} route ${i + 1} (${route.provider})`;
+      const descriptor = providerNamed(route.provider, providers);
+      if (!descriptor) return [`${where}: no provider of that name is registered`];
+      const unknownModes = route.modes.filter((m) => !model.modes.includes(m));
+      return [
+        ...descriptor.checkRoute(route).map((p) => `${where}: ${p}`),
+        ...unknownModes.map((m) => `${where}: serves ${m}, which the model does not offer`),
+      ];
+    }),
+  );
+}
