@@ -10,8 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import type { DeliverResult } from '../src/jobs/deliver.js';
-import { deliverJobId, deliverPayloadSchema, generatePayloadSchema } from '../src/jobs/queues.js';
+import { fileTarget } from '../src/jobs/file-delivery.js';
+import { readDeliverPayload } from '../src/jobs/migrate.js';
+import type { DeliverResult } from '../src/jobs/payloads.js';
+import { deliverJobId } from '../src/jobs/queues.js';
 import { createLogger } from '../src/log.js';
 import { createRunningHubFake } from '../test/fakes/runninghub.js';
 import { benchPrefix, deleteKeys, redisCpuSeconds } from './keys.js';
@@ -161,7 +163,7 @@ export async function runInFlightBench(options: InFlightOptions): Promise<InFlig
       const r = await app.intake.submit(
         { model: 'kling-2.5-turbo-pro', prompt: `bench clip ${i}: waves on a pier at night` },
         { platform: 'telegram', userId: `bench-${i}` },
-        { kind: 'file', path: join(dir, `${i}.mp4`) },
+        fileTarget(join(dir, `${i}.mp4`)),
       );
       if (r.ok) jobIds.push(r.value.jobId);
       else refused += 1;
@@ -234,13 +236,13 @@ export async function runInFlightBench(options: InFlightOptions): Promise<InFlig
         return;
       }
       clips += 1;
-      const g = generatePayloadSchema.safeParse(generate.data);
-      const d = deliverPayloadSchema.safeParse(deliver.data);
-      const ready = g.success && g.data.state.taskId ? readyAtProvider(g.data.state.taskId) : undefined;
-      if (ready === undefined || !d.success) return;
+      const taskId = generate.returnvalue?.taskId;
+      const d = readDeliverPayload(deliver.data);
+      const ready = taskId ? readyAtProvider(taskId) : undefined;
+      if (ready === undefined || !d) return;
       latency.push(result.deliveredAt - ready);
-      detection.push(d.data.readyAt - ready);
-      handoff.push(result.deliveredAt - d.data.readyAt);
+      detection.push(d.readyAt - ready);
+      handoff.push(result.deliveredAt - d.readyAt);
       if (deliver.processedOn !== undefined) {
         deliverWait.push(deliver.processedOn - deliver.timestamp);
         deliverRun.push(result.deliveredAt - deliver.processedOn);

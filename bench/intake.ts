@@ -7,10 +7,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createApp } from '../src/app.js';
+import { CATALOG } from '../src/catalog/models.js';
 import { loadConfig } from '../src/config.js';
 import type { GenerationRequest, Requester } from '../src/core/request.js';
 import { validate } from '../src/core/validate.js';
-import { GENERATE_JOB_OPTIONS, type GeneratePayload, newGeneratePayload } from '../src/jobs/queues.js';
+import { fileTarget } from '../src/jobs/file-delivery.js';
+import { type GeneratePayload, newGeneratePayload } from '../src/jobs/payloads.js';
+import { GENERATE_JOB_OPTIONS } from '../src/jobs/queues.js';
 import { createLogger } from '../src/log.js';
 import { benchPrefix, deleteKeys, redisCpuSeconds } from './keys.js';
 import { median, runPool } from './stats.js';
@@ -79,10 +82,10 @@ export async function runIntakeBench(options: IntakeBenchOptions): Promise<Intak
   const app = createApp({ config, logger: createLogger('silent') });
   const { redis, intake, quota } = app;
   const queue = app.queues.generate;
-  const target = { kind: 'file' as const, path: '/tmp/reelay-bench-never-written.mp4' };
+  const target = fileTarget('/tmp/reelay-bench-never-written.mp4');
 
   // The payload intake builds for REQUEST, built once the same way, for the bare add.
-  const checked = validate(REQUEST);
+  const checked = validate(REQUEST, CATALOG);
   if (!checked.ok) throw new Error(`bench request does not validate: ${checked.error.id}`);
   const payloadFor = (requester: Requester): GeneratePayload =>
     newGeneratePayload({

@@ -4,30 +4,30 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type Job, UnrecoverableError } from 'bullmq';
+import { UnrecoverableError } from 'bullmq';
 import type { UserError } from '../core/errors.js';
-import type { ChatDelivery, DeliveryContext, DeliveryTarget } from '../core/ports.js';
+import type { ChatDelivery, DeliveryContext } from '../core/ports.js';
 import type { Logger } from '../log.js';
 import type { Fetch } from '../providers/http.js';
-import { RESULT_URL_LIFETIME_MS } from '../providers/types.js';
-import { deliverPayloadSchema } from './queues.js';
+import type { ProviderDescriptor } from '../providers/provider.js';
+import { providerNamed } from '../providers/registry.js';
+import { readDeliverPayload } from './migrate.js';
+import type { DeliverResult } from './payloads.js';
+import type { DeliverJob } from './queues.js';
+
+/** The deliveries of the platforms a worker serves, by platform name. */
+export type Deliveries = Readonly<Record<string, ChatDelivery>>;
 
 export interface DeliverDeps {
-  /** One delivery per target kind, plugged in by the composition root. */
-  deliveries: Partial<Record<DeliveryTarget['kind'], ChatDelivery>>;
+  /** One delivery per platform, plugged in by the composition root. */
+  deliveries: Deliveries;
+  /** For each provider's result-link lifetime. */
+  descriptors: readonly ProviderDescriptor[];
   logger: Logger;
   fetch?: Fetch;
   /** Largest clip we download (a provider answering with a huge file must not fill the disk). */
   maxClipBytes?: number;
   now?: () => number;
-}
-
-export interface DeliverResult {
-  kind: 'clip' | 'failure';
-  /** When the outcome reached the chat (epoch ms). */
-  deliveredAt: number;
-  /** From the clip being ready at the provider (as we saw it) to delivered, in ms. */
-  latencyMs: number;
 }
 
 const DEFAULT_MAX_CLIP_BYTES = 512 * 1024 * 1024;
@@ -74,12 +74,16 @@ async function downloadClip(
 export function createDeliverProcessor(deps: DeliverDeps) {
   const now = deps.now ?? Date.now;
   const doFetch = deps.fetch ?? fetch;
-  return async function processDeliver(job: Job): Promise<DeliverResult> {
-    const parsed = deliverPayloadSchema.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError('malformed deliver payload');
-    const data = parsed.data;
-    const delivery = deps.deliveries[data.target.kind];
-    if (!delivery) throw new UnrecoverableError(`no delivery for ${data.target.kind} targets on this worker`);
+  const expiry = (provider: string, readyAt: number) => {
+    const lifetime = providerNamed(provider, deps.descriptors)?.resultUrlLifetimeMs;
+    return lifetime === undefined ? {} : { sourceExpiresAt: readyAt + lifetime };
+  };
+  return async function processDeliver(job: DeliverJob): Promise<DeliverResult> {
+    const data = readDeliverPayload(job.data);
+    if (!data) throw new UnrecoverableError('malformed deliver payload');
+    const platform = data.target.platform;
+    const delivery = Object.hasOwn(deps.deliveries, platform) ? deps.deliveries[platform] : undefined;
+    if (!delivery) throw new UnrecoverableError(`no delivery for ${platform} on this worker`);
     const ctx: DeliveryContext = {
       jobId: data.generateJobId,
       target: data.target,
@@ -87,7 +91,10 @@ export function createDeliverProcessor(deps: DeliverDeps) {
       request: data.request,
     };
     if (data.outcome.kind === 'failure') {
-      await delivery.deliverFailure(ctx, data.outcome.error as UserError);
+      await delivery.deliverFailure(ctx, {
+        error: data.outcome.error as UserError,
+        refunded: data.outcome.refunded,
+      });
     } else {
       const dir = await mkdtemp(join(tmpdir(), 'reelay-clip-'));
       try {
@@ -102,7 +109,7 @@ export function createDeliverProcessor(deps: DeliverDeps) {
           size: clip.size,
           contentType: 'video/mp4',
           sourceUrl: data.outcome.videoUrl,
-          sourceExpiresAt: data.readyAt + RESULT_URL_LIFETIME_MS[data.outcome.provider],
+          ...expiry(data.outcome.provider, data.readyAt),
         });
       } finally {
         await rm(dir, { recursive: true, force: true });

@@ -1,18 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { CATALOG, candidateRoutes, findModel, type ModelSpec, type ProviderName } from '../core/catalog.js';
+import { candidateRoutes, findModel, type ModelSpec } from '../core/catalog.js';
 import { err, ok, type Result, userError } from '../core/errors.js';
 import type { DeliveryTarget } from '../core/ports.js';
 import { type GenerationRequest, type Requester, userKey, type ValidRequest } from '../core/request.js';
 import { validate } from '../core/validate.js';
-import {
-  cancelKey,
-  GENERATE_JOB_OPTIONS,
-  type GeneratePayload,
-  newGeneratePayload,
-  type Queues,
-} from './queues.js';
+import { providerCharges } from './generate/failure.js';
+import { readGeneratePayload } from './migrate.js';
+import { newGeneratePayload } from './payloads.js';
+import { cancelKey, GENERATE_JOB_OPTIONS, type Queues } from './queues.js';
 import type { Quota } from './quota.js';
 
 export interface IntakeDeps {
@@ -25,8 +22,8 @@ export interface IntakeDeps {
    * Providers the workers have keys for. When given, a request whose model no configured provider
    * serves is refused at once instead of failing in the worker.
    */
-  configuredProviders?: ReadonlySet<ProviderName>;
-  catalog?: readonly ModelSpec[];
+  configuredProviders?: ReadonlySet<string>;
+  catalog: readonly ModelSpec[];
   /** Overrides of the generate jobs' retry policy (tests back off in milliseconds). */
   jobOptions?: Partial<JobsOptions>;
   /**
@@ -53,7 +50,12 @@ export interface SubmitOptions {
   charge?: boolean;
 }
 
-export type CancelOutcome = 'cancelling' | 'not-found' | 'not-yours' | 'finished';
+/**
+ * What a cancel did: `cancelling` (the provider has not taken the task: the unit comes back),
+ * `stopping` (it has, and charges for it: polling and delivery stop, the unit stays spent), or why
+ * nothing was done.
+ */
+export type CancelOutcome = 'cancelling' | 'stopping' | 'not-found' | 'not-yours' | 'finished';
 
 export interface Intake {
   /**
@@ -67,8 +69,8 @@ export interface Intake {
     options?: SubmitOptions,
   ): Promise<Result<Accepted>>;
   /**
-   * Asks a job to stop at its next step (the worker refunds and tells the user). Only the requester
-   * may cancel their own job.
+   * Asks a job to stop at its next step; the worker settles the unit by the money rule and tells the
+   * user. Only the requester may cancel their own job.
    */
   cancel(jobId: string, requester: Requester): Promise<CancelOutcome>;
 }
@@ -80,7 +82,7 @@ const POSITION_CACHE_MS = 200;
 
 export function createIntake(deps: IntakeDeps): Intake {
   const now = deps.now ?? Date.now;
-  const catalog = deps.catalog ?? CATALOG;
+  const catalog = deps.catalog;
 
   // The place in line is a courtesy figure: counting the queue on every submit was a third Redis
   // round trip, half of intake's cost under load. One count serves every submit for 200 ms, plus
@@ -154,6 +156,7 @@ export function createIntake(deps: IntakeDeps): Intake {
       } catch {
         return err(userError('service-busy'));
       }
+      if (!reserved.ok && reserved.limit === 0) return err(userError('quota-closed'));
       if (!reserved.ok) {
         return err(
           userError('quota-exhausted', {
@@ -188,17 +191,20 @@ export function createIntake(deps: IntakeDeps): Intake {
   async function cancelJob(jobId: string, requester: Requester): Promise<CancelOutcome> {
     const job = await deps.queues.generate.getJob(jobId);
     if (!job) return 'not-found';
-    const data = job.data as Partial<GeneratePayload>;
-    if (!data.requester || userKey(data.requester) !== userKey(requester)) return 'not-yours';
+    const data = readGeneratePayload(job.data);
+    if (!data || userKey(data.requester) !== userKey(requester)) return 'not-yours';
     const state = await job.getState();
-    if (state === 'completed' || state === 'failed' || data.state?.step === 'done') return 'finished';
+    if (state === 'completed' || state === 'failed' || data.state.step === 'done') return 'finished';
     await deps.redis.set(cancelKey(deps.queues.prefix, jobId), '1', 'EX', CANCEL_FLAG_TTL_S);
     // A job waiting between polls would see the flag only at its next poll: wake it now.
     if (state === 'delayed') await job.promote().catch(() => undefined);
-    return 'cancelling';
+    return providerCharges(data.state) ? 'stopping' : 'cancelling';
   }
 }
 
-/** Redis is known to be unreachable (ioredis is reconnecting, or the connection was closed). */
-const isDown = (redis: Redis): boolean =>
+/**
+ * Redis is known to be unreachable (ioredis is reconnecting, or the connection was closed): our
+ * commands would wait in ioredis's queue until it is back, so a person's request is answered busy.
+ */
+export const isDown = (redis: Redis): boolean =>
   redis.status === 'reconnecting' || redis.status === 'close' || redis.status === 'end';

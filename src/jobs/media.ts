@@ -1,11 +1,11 @@
 import { readFile, stat } from 'node:fs/promises';
-import type { ImageLimits } from '../core/catalog.js';
+import type { ImageLimits, VideoLimits } from '../core/catalog.js';
 import { type UserError, userError } from '../core/errors.js';
-import type { ImageSource } from '../core/ports.js';
-import type { ImageRef, ImageSourceRef } from '../core/request.js';
+import type { MediaSource, MediaSources } from '../core/ports.js';
+import type { MediaRef } from '../core/request.js';
 import { checkImageMetadata } from '../core/validate.js';
 import type { Fetch } from '../providers/http.js';
-import type { Media } from '../providers/types.js';
+import type { Media } from '../providers/provider.js';
 
 /**
  * A media input could not be used. `retryable`: the source may answer later (network, 5xx);
@@ -22,8 +22,13 @@ export class MediaError extends Error {
   }
 }
 
-/** Image sources by kind. `url` is built in; `telegram` and `file` are plugged in where they exist. */
-export type ImageSources = Partial<Record<ImageSourceRef['kind'], ImageSource>>;
+/** The same error, naming the input it is about (sources do not know which input they fetch). */
+const about = (error: MediaError, input: string): MediaError =>
+  new MediaError(
+    { ...error.userError, details: { ...error.userError.details, input } },
+    error.retryable,
+    error.message,
+  );
 
 const DOWNLOAD_TIMEOUT_MS = 60_000;
 
@@ -31,15 +36,11 @@ const DOWNLOAD_TIMEOUT_MS = 60_000;
  * Reads an HTTP response body, stopping as soon as it passes `maxBytes` so a 4 GB "photo" costs us
  * at most the limit. Throws a non-retryable MediaError with `image-too-large` then.
  */
-async function readCapped(response: Response, maxBytes: number, which: string): Promise<Uint8Array> {
+async function readCapped(response: Response, maxBytes: number): Promise<Uint8Array> {
   const declared = Number(response.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
     await response.body?.cancel();
-    throw new MediaError(
-      userError('image-too-large', { which, size: declared, max: maxBytes }),
-      false,
-      'too large',
-    );
+    throw new MediaError(userError('image-too-large', { size: declared, max: maxBytes }), false, 'too large');
   }
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -48,7 +49,7 @@ async function readCapped(response: Response, maxBytes: number, which: string): 
       total += chunk.byteLength;
       if (total > maxBytes) {
         throw new MediaError(
-          userError('image-too-large', { which, size: total, max: maxBytes }),
+          userError('image-too-large', { size: total, max: maxBytes }),
           false,
           'too large',
         );
@@ -66,7 +67,6 @@ async function readCapped(response: Response, maxBytes: number, which: string): 
 export async function readDownload(
   response: Response,
   maxBytes: number,
-  which: string,
   label: string,
 ): Promise<{ bytes: Uint8Array; contentType?: string }> {
   if (!response.ok) {
@@ -74,61 +74,54 @@ export async function readDownload(
     // A 4xx (expired signed URL, deleted attachment) will not get better by asking again.
     const retryable = response.status >= 500 || response.status === 429 || response.status === 408;
     throw new MediaError(
-      userError('image-download-failed', { which }),
+      userError('image-download-failed'),
       retryable,
       `${label} answered HTTP ${response.status}`,
     );
   }
-  const bytes = await readCapped(response, maxBytes, which);
+  const bytes = await readCapped(response, maxBytes);
   const contentType = response.headers.get('content-type') ?? undefined;
   return contentType === undefined ? { bytes } : { bytes, contentType };
 }
 
 /** The built-in `url` source: a plain GET, no credentials of ours, capped at `maxBytes`. */
-export function createUrlImageSource(options: { fetch?: Fetch; timeoutMs?: number } = {}): ImageSource {
+export function createUrlSource(options: { fetch?: Fetch; timeoutMs?: number } = {}): MediaSource {
   const doFetch = options.fetch ?? fetch;
   return {
     async fetch(ref, { maxBytes, signal }) {
-      if (ref.kind !== 'url') throw new Error(`url source given a ${ref.kind} reference`);
       const timeout = AbortSignal.timeout(options.timeoutMs ?? DOWNLOAD_TIMEOUT_MS);
-      const which = new URL(ref.url).pathname.split('/').pop() || 'image';
       let response: Response;
       try {
-        response = await doFetch(ref.url, {
+        response = await doFetch(ref.id, {
           signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
           redirect: 'follow',
         });
       } catch (cause) {
-        throw new MediaError(
-          userError('image-download-failed', { which }),
-          true,
-          `download failed: ${String(cause)}`,
-        );
+        throw new MediaError(userError('image-download-failed'), true, `download failed: ${String(cause)}`);
       }
-      return readDownload(response, maxBytes, which, 'download');
+      return readDownload(response, maxBytes, 'download');
     },
   };
 }
 
 /** A `file` source for the command-line tool only: local paths typed by the admin running it. */
-export function createFileImageSource(): ImageSource {
+export function createFileSource(): MediaSource {
   return {
     async fetch(ref, { maxBytes }) {
-      if (ref.kind !== 'file') throw new Error(`file source given a ${ref.kind} reference`);
-      const which = ref.path.split('/').pop() ?? ref.path;
+      const path = ref.id;
       try {
-        const info = await stat(ref.path);
+        const info = await stat(path);
         if (info.size > maxBytes) {
           throw new MediaError(
-            userError('image-too-large', { which, size: info.size, max: maxBytes }),
+            userError('image-too-large', { size: info.size, max: maxBytes }),
             false,
             'too large',
           );
         }
-        return { bytes: await readFile(ref.path) };
+        return { bytes: await readFile(path) };
       } catch (error) {
         if (error instanceof MediaError) throw error;
-        throw new MediaError(userError('image-download-failed', { which }), false, `cannot read ${ref.path}`);
+        throw new MediaError(userError('image-download-failed'), false, `cannot read ${path}`);
       }
     },
   };
@@ -209,45 +202,41 @@ const EXTENSIONS: Record<string, string> = {
  * (a PDF renamed .png is caught here), size, and dimensions from the header.
  */
 export async function loadImage(
-  ref: ImageRef,
+  ref: MediaRef,
   limits: ImageLimits,
-  which: string,
-  sources: ImageSources,
+  input: string,
+  sources: MediaSources,
   signal?: AbortSignal,
 ): Promise<Media> {
-  const { bytes, type } = await fetchChecked(ref, which, limits.types, limits.maxBytes, sources, signal);
+  const { bytes, type } = await fetchChecked(ref, input, limits.types, limits.maxBytes, sources, signal);
   const size = imageSize(bytes, type);
   const problem = checkImageMetadata(
     { source: ref.source, contentType: type, size: bytes.byteLength, ...(size ?? {}) },
     limits,
-    which,
+    input,
   );
   if (problem) throw new MediaError(problem, false, problem.id);
-  return { bytes, contentType: type, filename: `${which}.${EXTENSIONS[type] ?? 'bin'}` };
+  return { bytes, contentType: type, filename: `${input}.${EXTENSIONS[type] ?? 'bin'}` };
 }
 
 /** Downloads the reference video and checks it is an MP4 within size and length. */
 export async function loadVideo(
-  ref: ImageRef,
-  limits: { types: string[]; maxBytes: number; maxSeconds: number },
-  sources: ImageSources,
+  ref: MediaRef,
+  limits: VideoLimits,
+  sources: MediaSources,
   signal?: AbortSignal,
 ): Promise<Media> {
-  const which = 'reference_video';
-  const { bytes, type } = await fetchChecked(ref, which, limits.types, limits.maxBytes, sources, signal);
+  const input = 'reference-video';
+  const { bytes, type } = await fetchChecked(ref, input, limits.types, limits.maxBytes, sources, signal);
   const seconds = mp4Duration(bytes);
   if (seconds !== undefined && seconds > limits.maxSeconds + 0.05) {
     throw new MediaError(
-      userError('duration-unsupported', {
-        model: 'reference video',
-        duration: Math.round(seconds),
-        allowed: [`≤${limits.maxSeconds}`],
-      }),
+      userError('video-too-long', { input, seconds: Math.round(seconds), max: limits.maxSeconds }),
       false,
       'video too long',
     );
   }
-  return { bytes, contentType: type, filename: `${which}.mp4` };
+  return { bytes, contentType: type, filename: `${input}.mp4` };
 }
 
 /**
@@ -255,33 +244,35 @@ export async function loadVideo(
  * is from its first bytes, whatever its name or header claimed.
  */
 async function fetchChecked(
-  ref: ImageRef,
-  which: string,
+  ref: MediaRef,
+  input: string,
   types: string[],
   maxBytes: number,
-  sources: ImageSources,
+  sources: MediaSources,
   signal?: AbortSignal,
 ): Promise<{ bytes: Uint8Array; type: string }> {
-  const source = sources[ref.source.kind];
+  const kind = ref.source.kind;
+  const source = Object.hasOwn(sources, kind) ? sources[kind] : undefined;
   if (!source) {
-    throw new MediaError(
-      userError('image-download-failed', { which }),
-      false,
-      `no ${ref.source.kind} source`,
-    );
+    throw new MediaError(userError('image-download-failed', { input }), false, `no ${kind} source`);
   }
-  const { bytes } = await source.fetch(ref.source, signal ? { maxBytes, signal } : { maxBytes });
+  let bytes: Uint8Array;
+  try {
+    ({ bytes } = await source.fetch(ref.source, signal ? { maxBytes, signal } : { maxBytes }));
+  } catch (error) {
+    throw error instanceof MediaError ? about(error, input) : error;
+  }
   const type = sniffType(bytes);
   if (type === undefined) {
     throw new MediaError(
-      userError('image-not-an-image', { which, allowed: types }),
+      userError('image-not-an-image', { input, allowed: types }),
       false,
       'unrecognised content',
     );
   }
   if (!types.includes(type)) {
     throw new MediaError(
-      userError('image-type-unsupported', { which, type, allowed: types }),
+      userError('image-type-unsupported', { input, type, allowed: types }),
       false,
       `unsupported ${type}`,
     );

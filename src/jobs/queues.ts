@@ -1,123 +1,9 @@
-import { type ConnectionOptions, type JobsOptions, Queue } from 'bullmq';
-import { z } from 'zod';
-import { requesterSchema, validRequestSchema } from '../core/request.js';
+import { type ConnectionOptions, type Job, type JobsOptions, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { DeliverPayload, DeliverResult, GeneratePayload, GenerateResult } from './payloads.js';
 
 export const GENERATE_QUEUE = 'generate';
 export const DELIVER_QUEUE = 'deliver';
-
-const providerNameSchema = z.enum(['runninghub', 'runware']);
-
-export const deliveryTargetSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('file'), path: z.string().min(1) }),
-  z.object({
-    kind: z.literal('telegram'),
-    chatId: z.number().int(),
-    messageId: z.number().int().positive(),
-    threadId: z.number().int().positive().optional(),
-  }),
-  z.object({
-    kind: z.literal('discord'),
-    applicationId: z.string().min(1),
-    interactionToken: z.string().min(1),
-    interactionAt: z.number(),
-    channelId: z.string().min(1),
-    guildId: z.string().optional(),
-    userId: z.string().min(1),
-    attachmentSizeLimit: z.number().int().positive(),
-    canPostInChannel: z.boolean(),
-  }),
-]);
-
-const userErrorSchema = z.object({
-  id: z.string(),
-  details: z
-    .record(
-      z.string(),
-      z.union([z.string(), z.number(), z.array(z.union([z.string(), z.number()])).readonly()]),
-    )
-    .optional(),
-});
-
-/**
- * Where a generate job stands. Saved with `job.updateData` after each step, so a worker that dies
- * anywhere leaves enough for the next one to carry on without paying twice.
- */
-export const generateStateSchema = z.object({
-  step: z.enum(['prepare', 'submit', 'poll', 'handover', 'done']),
-  /** The provider chosen for this job (first configured route in catalog order, minus excluded). */
-  provider: providerNameSchema.optional(),
-  /** Providers that refused our account; skipped when choosing again. */
-  excluded: z.array(providerNameSchema).default([]),
-  staged: z
-    .object({
-      first: z.string().optional(),
-      last: z.string().optional(),
-      references: z.array(z.string()).optional(),
-      video: z.string().optional(),
-    })
-    .optional(),
-  /** Our own task id, saved before submit, for providers that take one (Runware). */
-  clientTaskId: z.string().optional(),
-  /** Set (and saved) just before a submit with a client task id, so a resumed job asks first. */
-  submitStarted: z.boolean().optional(),
-  /** The provider's task id: saved in the same Redis write that follows the submit's answer. */
-  taskId: z.string().optional(),
-  /** When the task was submitted (or found again), to read the provider's progress as an ETA. */
-  submittedAt: z.number().optional(),
-  progress: z.number().optional(),
-  phase: z.enum(['queued', 'running']).optional(),
-  videoUrl: z.string().optional(),
-  error: userErrorSchema.optional(),
-});
-export type GenerateState = z.infer<typeof generateStateSchema>;
-
-/** Payload of a `generate` job, version 1. Plain JSON; parsed again by the processor. */
-export const generatePayloadSchema = z.object({
-  v: z.literal(1),
-  request: validRequestSchema,
-  requester: requesterSchema,
-  target: deliveryTargetSchema,
-  /** Whether a quota unit was reserved for this job (the admin's command line reserves none). */
-  charged: z.boolean(),
-  createdAt: z.number(),
-  deadlineAt: z.number(),
-  state: generateStateSchema,
-});
-export type GeneratePayload = z.infer<typeof generatePayloadSchema>;
-
-/** A fresh generate payload: nothing done yet, the deadline counted from `createdAt`. */
-export function newGeneratePayload(fields: {
-  request: GeneratePayload['request'];
-  requester: GeneratePayload['requester'];
-  target: GeneratePayload['target'];
-  charged: boolean;
-  createdAt: number;
-  deadlineMs: number;
-}): GeneratePayload {
-  const { deadlineMs, ...rest } = fields;
-  return {
-    v: 1,
-    ...rest,
-    deadlineAt: fields.createdAt + deadlineMs,
-    state: { step: 'prepare', excluded: [] },
-  };
-}
-
-/** Payload of a `deliver` job, version 1: one outcome of one generate job. */
-export const deliverPayloadSchema = z.object({
-  v: z.literal(1),
-  generateJobId: z.string(),
-  request: validRequestSchema,
-  requester: requesterSchema,
-  target: deliveryTargetSchema,
-  outcome: z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('clip'), videoUrl: z.string(), provider: providerNameSchema }),
-    z.object({ kind: z.literal('failure'), error: userErrorSchema }),
-  ]),
-  /** When the clip was ready at the provider (for latency metrics). */
-  readyAt: z.number(),
-});
-export type DeliverPayload = z.infer<typeof deliverPayloadSchema>;
 
 /** Retry policy of generate jobs: transient errors back off exponentially from 5 s (5, 10, 20 … s). */
 export const GENERATE_JOB_OPTIONS: JobsOptions = {
@@ -138,9 +24,14 @@ export const DELIVER_JOB_OPTIONS: JobsOptions = {
 /** The deliver job of a generate job: one id, so an outcome is posted once whatever retries. */
 export const deliverJobId = (generateJobId: string): string => `deliver-${generateJobId}`;
 
+export type GenerateQueue = Queue<GeneratePayload, GenerateResult | undefined, 'generate'>;
+export type DeliverQueue = Queue<DeliverPayload, DeliverResult, 'deliver'>;
+export type GenerateJob = Job<GeneratePayload, GenerateResult | undefined, 'generate'>;
+export type DeliverJob = Job<DeliverPayload, DeliverResult, 'deliver'>;
+
 export interface Queues {
-  generate: Queue;
-  deliver: Queue;
+  generate: GenerateQueue;
+  deliver: DeliverQueue;
   prefix: string;
   close(): Promise<void>;
 }
@@ -154,8 +45,8 @@ export function createQueues(
   prefix: string,
   onError: (error: Error) => void = () => {},
 ): Queues {
-  const generate = new Queue(GENERATE_QUEUE, { connection, prefix });
-  const deliver = new Queue(DELIVER_QUEUE, { connection, prefix });
+  const generate: GenerateQueue = new Queue(GENERATE_QUEUE, { connection, prefix });
+  const deliver: DeliverQueue = new Queue(DELIVER_QUEUE, { connection, prefix });
   for (const queue of [generate, deliver]) queue.on('error', onError);
   return {
     generate,
@@ -191,3 +82,19 @@ export async function settleWithin(promise: Promise<unknown>, ms: number): Promi
 
 /** Redis key that asks a job to stop at its next step. Lives beside the queue's keys. */
 export const cancelKey = (prefix: string, jobId: string): string => `${prefix}:cancel:${jobId}`;
+
+/**
+ * A waiting job's place in line (1 = next), from the queue's wait list: BullMQ pushes new jobs on
+ * the left and workers take them from the right. Undefined when the job is not waiting (started,
+ * delayed, finished).
+ */
+export async function placeInLine(
+  redis: Redis,
+  queue: GenerateQueue,
+  jobId: string,
+): Promise<number | undefined> {
+  const key = queue.keys.wait;
+  if (!key) return undefined;
+  const [index, length] = await Promise.all([redis.lpos(key, jobId), redis.llen(key)]);
+  return index === null ? undefined : length - index;
+}

@@ -2,8 +2,11 @@ import { type ConnectionOptions, Worker, type WorkerOptions } from 'bullmq';
 import { type UserError, userError } from '../core/errors.js';
 import { scrub } from '../log.js';
 import { createDeliverProcessor, type DeliverDeps } from './deliver.js';
-import { createGenerateProcessor, finalizeFailure, type GenerateDeps } from './generate.js';
-import { DELIVER_QUEUE, deliverPayloadSchema, GENERATE_QUEUE, generatePayloadSchema } from './queues.js';
+import { providerCharges, settleFailure } from './generate/failure.js';
+import { createGenerateProcessor, type GenerateDeps } from './generate/processor.js';
+import { readDeliverPayload, readGeneratePayload } from './migrate.js';
+import type { DeliverPayload, DeliverResult, GeneratePayload, GenerateResult } from './payloads.js';
+import { DELIVER_QUEUE, GENERATE_QUEUE } from './queues.js';
 
 export interface WorkersOptions {
   /** A connection for the workers' blocking commands (`maxRetriesPerRequest: null`). */
@@ -17,8 +20,8 @@ export interface WorkersOptions {
 }
 
 export interface Workers {
-  generate: Worker;
-  deliver: Worker;
+  generate: Worker<GeneratePayload, GenerateResult | undefined, 'generate'>;
+  deliver: Worker<DeliverPayload, DeliverResult, 'deliver'>;
   /** Waits for the jobs in hand, then stops. */
   close(): Promise<void>;
 }
@@ -37,22 +40,32 @@ export function startWorkers(options: WorkersOptions): Workers {
     maxStalledCount: 10,
     ...options.workerOptions,
   };
-  const generate = new Worker(GENERATE_QUEUE, createGenerateProcessor(g), base);
-  const deliver = new Worker(DELIVER_QUEUE, createDeliverProcessor(options.deliver), base);
+  const generate = new Worker<GeneratePayload, GenerateResult | undefined, 'generate'>(
+    GENERATE_QUEUE,
+    createGenerateProcessor(g),
+    base,
+  );
+  const deliver = new Worker<DeliverPayload, DeliverResult, 'deliver'>(
+    DELIVER_QUEUE,
+    createDeliverProcessor(options.deliver),
+    base,
+  );
 
   generate.on('failed', (job, error) => {
     if (!job) return;
     const finalAttempt = job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError';
     if (!finalAttempt) return;
-    const parsed = generatePayloadSchema.safeParse(job.data);
-    if (!parsed.success) return;
-    const known = parsed.data.state.error;
-    // Our own failures already did this; BullMQ's (stalled too often) did not. Repeating is harmless.
-    finalizeFailure(
+    const data = readGeneratePayload(job.data);
+    if (!data) return;
+    const known = data.state.step === 'done' ? data.state.error : undefined;
+    // Our own failures already did this; BullMQ's (stalled too often) did not. Repeating is harmless,
+    // and the money rule reads the saved state: a task the provider accepted stays charged.
+    settleFailure(
       g,
       job.id as string,
-      parsed.data,
+      data,
       known ? (known as UserError) : userError('internal'),
+      providerCharges(data.state),
     ).catch((err: unknown) =>
       g.logger.error({ jobId: job.id, err: String(err) }, 'could not finalize a failed job'),
     );
@@ -60,13 +73,13 @@ export function startWorkers(options: WorkersOptions): Workers {
   deliver.on('failed', (job, error) => {
     if (!job) return;
     const finalAttempt = job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError';
-    const parsed = deliverPayloadSchema.safeParse(job.data);
-    if (!finalAttempt || !parsed.success || parsed.data.outcome.kind !== 'clip') return;
+    const data = readDeliverPayload(job.data);
+    if (!finalAttempt || !data || data.outcome.kind !== 'clip') return;
     // The clip exists but could not be posted: the user must still hear back.
-    const { data } = parsed;
     const { outcome } = data;
-    if (outcome.kind !== 'clip') return;
-    const delivery = options.deliver.deliveries[data.target.kind];
+    const deliveries = options.deliver.deliveries;
+    const platform = data.target.platform;
+    const delivery = Object.hasOwn(deliveries, platform) ? deliveries[platform] : undefined;
     g.logger.error(
       { jobId: data.generateJobId, provider: outcome.provider, err: scrub(error.message) },
       'clip delivery failed for good',
@@ -74,7 +87,7 @@ export function startWorkers(options: WorkersOptions): Workers {
     delivery
       ?.deliverFailure(
         { jobId: data.generateJobId, target: data.target, requester: data.requester, request: data.request },
-        userError('delivery-failed'),
+        { error: userError('delivery-failed'), refunded: false },
       )
       .catch((err: unknown) =>
         g.logger.error(

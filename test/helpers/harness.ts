@@ -11,7 +11,7 @@ import { deliverJobId } from '../../src/jobs/queues.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { FakeFileHost } from '../fakes/files.js';
 import type { ProviderFake } from '../fakes/provider.js';
-import { createRunningHubFake } from '../fakes/runninghub.js';
+import { createRunningHubFake, type RunningHubFake } from '../fakes/runninghub.js';
 import { createRunwareFake } from '../fakes/runware.js';
 import { waitFor } from './wait.js';
 
@@ -35,6 +35,8 @@ export interface HarnessOptions {
   providerTimeoutMs?: number;
   /** Deliveries to plug in instead of the built-in ones (a recording one, say). */
   deliveries?: AppOptions['deliveries'];
+  /** BullMQ worker options over the harness's short lock and stalled intervals. */
+  workerOptions?: AppOptions['workerOptions'];
 }
 
 export interface Finished {
@@ -48,7 +50,7 @@ export interface Harness {
   config: Config;
   env: Record<string, string>;
   prefix: string;
-  rh: ProviderFake;
+  rh: RunningHubFake;
   rw: ProviderFake;
   files: FakeFileHost;
   /** Every log line the app wrote (JSON). */
@@ -94,7 +96,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     config,
     logger,
     jobOptions: { backoff: { type: 'exponential', delay: 50 } },
-    workerOptions: { lockDuration: 2_000, stalledInterval: 1_000 },
+    workerOptions: { lockDuration: 2_000, stalledInterval: 1_000, ...options.workerOptions },
     ...(options.providerTimeoutMs ? { providerTimeoutMs: options.providerTimeoutMs } : {}),
     ...(options.deliveries ? { deliveries: options.deliveries } : {}),
   });

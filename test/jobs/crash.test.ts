@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Requester } from '../../src/core/request.js';
+import { fileTarget } from '../../src/jobs/file-delivery.js';
 import { type Harness, type HarnessOptions, startHarness } from '../helpers/harness.js';
 import { makePng } from '../helpers/media.js';
 import { waitFor } from '../helpers/wait.js';
@@ -45,7 +46,12 @@ async function kill(child: ChildProcess): Promise<void> {
 }
 
 /** The one-clip, one-submit, one-unit, one-delivery outcome every crash must still reach. */
-async function expectOneOfEverything(t: Harness, jobId: string, out: string, fake: Harness['rh']) {
+async function expectOneOfEverything(
+  t: Harness,
+  jobId: string,
+  out: string,
+  fake: Harness['rh'] | Harness['rw'],
+) {
   const done = await t.finished(jobId, 30_000);
   expect(done.state).toBe('completed');
   expect(fake.submitCount()).toBe(1);
@@ -73,10 +79,10 @@ describe('a worker killed with SIGKILL mid-job leaves the job to another, which 
       {
         model: 'kling-2.5-turbo-pro',
         prompt: 'survive the crash',
-        firstFrame: { source: { kind: 'url', url: t.files.put('a.png', makePng(400, 400, 7)) } },
+        firstFrame: { source: { kind: 'url', id: t.files.put('a.png', makePng(400, 400, 7)) } },
       },
       alice,
-      { kind: 'file', path: out },
+      fileTarget(out),
     );
     if (!accepted.ok) throw new Error(accepted.error.id);
     const held = await t.rh.server.nextHeld();
@@ -96,10 +102,11 @@ describe('a worker killed with SIGKILL mid-job leaves the job to another, which 
     });
     const out = t.out('clip.mp4');
     const first = await spawnWorker(t);
-    const accepted = await t.app.intake.submit({ model: 'kling-o1', prompt: 'between steps' }, alice, {
-      kind: 'file',
-      path: out,
-    });
+    const accepted = await t.app.intake.submit(
+      { model: 'kling-o1', prompt: 'between steps' },
+      alice,
+      fileTarget(out),
+    );
     if (!accepted.ok) throw new Error(accepted.error.id);
     const { jobId } = accepted.value;
     await waitFor(
@@ -122,10 +129,10 @@ describe('a worker killed with SIGKILL mid-job leaves the job to another, which 
       {
         model: 'kling-2.5-turbo-pro',
         prompt: 'mid upload',
-        firstFrame: { source: { kind: 'url', url: t.files.put('b.png', bytes) } },
+        firstFrame: { source: { kind: 'url', id: t.files.put('b.png', bytes) } },
       },
       alice,
-      { kind: 'file', path: out },
+      fileTarget(out),
     );
     if (!accepted.ok) throw new Error(accepted.error.id);
     const held = await t.rh.server.nextHeld();
@@ -146,18 +153,52 @@ describe('a worker killed with SIGKILL mid-job leaves the job to another, which 
     const accepted = await t.app.intake.submit(
       { model: 'kling-2.5-turbo-pro', prompt: 'resume by uuid' },
       alice,
-      { kind: 'file', path: out },
+      fileTarget(out),
     );
     if (!accepted.ok) throw new Error(accepted.error.id);
     const held = await t.rw.server.nextHeld();
     const job = await t.app.queues.generate.getJob(accepted.value.jobId);
+    const saved = job?.data.state.step === 'submit' ? job.data.state.clientTaskId : undefined;
     // Our taskUUID was saved before the submit left.
-    expect(job?.data.state.clientTaskId).toBe((held.request.json as { taskUUID: string }[])[0]!.taskUUID);
+    expect(saved).toBe((held.request.json as { taskUUID: string }[])[0]!.taskUUID);
     await kill(first);
     held.release();
     await spawnWorker(t);
     await expectOneOfEverything(t, accepted.value.jobId, out, t.rw);
     const queries = t.rw.server.requestsOf('query');
-    expect((queries[0]!.json as { taskUUID: string }[])[0]!.taskUUID).toBe(job?.data.state.clientTaskId);
+    expect((queries[0]!.json as { taskUUID: string }[])[0]!.taskUUID).toBe(saved);
+  });
+});
+
+describe('a job BullMQ gives up on (stalled too often) is settled by the money rule', () => {
+  it('after the provider took the task, the unit stays charged and the user is told', async () => {
+    // Stalling once is too often here, so the in-process worker fails the job the killed one held.
+    const t = await harness({
+      providers: ['runninghub'],
+      workers: false,
+      workerOptions: { maxStalledCount: 0 },
+    });
+    t.rh.server.hold('query');
+    const first = await spawnWorker(t);
+    const accepted = await t.app.intake.submit(
+      { model: 'kling-o1', prompt: 'lost worker' },
+      alice,
+      fileTarget(t.out('clip.mp4')),
+    );
+    if (!accepted.ok) throw new Error(accepted.error.id);
+    await t.rh.server.nextHeld();
+    await kill(first);
+    t.app.startWorkers();
+    const done = await t.finished(accepted.value.jobId, 30_000);
+    expect(done.state).toBe('failed');
+    expect(done.job.failedReason).toMatch(/stalled/);
+    expect(t.rh.submitCount()).toBe(1);
+    // The provider has the task and charges for it: nothing is given back.
+    await waitFor(async () => (await t.app.quota.usage('telegram:42')).inFlight === 0, {
+      what: 'the unit to be settled',
+    });
+    expect(await t.app.quota.usage('telegram:42')).toMatchObject({ used: 1, inFlight: 0 });
+    const notice = await waitFor(() => t.app.queues.deliver.getJob(`deliver-${accepted.value.jobId}`));
+    expect(notice.data.outcome).toEqual({ kind: 'failure', error: { id: 'internal' }, refunded: false });
   });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { userKey } from '../../src/core/request.js';
+import { fileTarget } from '../../src/jobs/file-delivery.js';
 import { createLogger } from '../../src/log.js';
 import { cleanRedis } from '../helpers/harness.js';
 import { RedisProxy } from '../helpers/redis-proxy.js';
@@ -22,7 +23,7 @@ describe('intake with Redis gone', () => {
       const first = await app.intake.submit(
         { model: 'kling-2.5-turbo-pro', prompt: 'a fox in the snow' },
         { platform: 'telegram', userId: '1' },
-        { kind: 'telegram', chatId: 1, messageId: 1 },
+        { platform: 'telegram', data: { chatId: 1, messageId: 1 } },
       );
       expect(first).toEqual({ ok: false, error: { id: 'service-busy' } });
       await waitFor(() => app.redis.status === 'reconnecting', { what: 'ioredis to be reconnecting' });
@@ -30,7 +31,7 @@ describe('intake with Redis gone', () => {
       const again = await app.intake.submit(
         { model: 'kling-2.5-turbo-pro', prompt: 'a fox in the snow' },
         { platform: 'telegram', userId: '1' },
-        { kind: 'telegram', chatId: 1, messageId: 1 },
+        { platform: 'telegram', data: { chatId: 1, messageId: 1 } },
       );
       expect(again).toEqual({ ok: false, error: { id: 'service-busy' } });
       // Refused without sending anything: far below the 5 s budget (a loose bound, not a timing test).
@@ -71,10 +72,7 @@ describe('intake with a slow Redis', () => {
       const answer = await app.intake.submit(
         { model: 'kling-2.5-turbo-pro', prompt: 'a fox in the snow' },
         requester,
-        {
-          kind: 'file',
-          path: '/tmp/never-written.mp4',
-        },
+        fileTarget('/tmp/never-written.mp4'),
       );
       expect(answer).toEqual({ ok: false, error: { id: 'service-busy' } });
       proxy.resume();

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CATALOG } from '../../src/core/catalog.js';
+import { CATALOG } from '../../src/catalog/models.js';
 import {
-  createUrlImageSource,
+  createUrlSource,
   imageSize,
   loadImage,
   loadVideo,
@@ -13,14 +13,14 @@ import { FakeFileHost } from '../fakes/files.js';
 import { clipMp4, documentPdf, makePng, photoJpeg } from '../helpers/media.js';
 
 const limits = CATALOG.find((m) => m.id === 'kling-2.5-turbo-pro')!.images;
-const sources = { url: createUrlImageSource() };
+const sources = { url: createUrlSource() };
 let host: FakeFileHost | undefined;
 afterEach(async () => {
   await host?.close();
   host = undefined;
 });
 
-const ref = (url: string) => ({ source: { kind: 'url' as const, url } });
+const ref = (url: string) => ({ source: { kind: 'url', id: url } });
 const failure = async (p: Promise<unknown>): Promise<MediaError> => {
   const error = await p.catch((e: unknown) => e);
   expect(error).toBeInstanceOf(MediaError);
@@ -54,16 +54,16 @@ describe('loading an image for a model', () => {
     host = await FakeFileHost.start();
     const bytes = photoJpeg();
     // The host lies about the type: the bytes decide.
-    const media = await loadImage(ref(host.put('x.png', bytes, 'image/png')), limits, 'first_frame', sources);
+    const media = await loadImage(ref(host.put('x.png', bytes, 'image/png')), limits, 'first-frame', sources);
     expect(Buffer.from(media.bytes)).toEqual(bytes);
     expect(media.contentType).toBe('image/jpeg');
-    expect(media.filename).toBe('first_frame.jpg');
+    expect(media.filename).toBe('first-frame.jpg');
   });
 
   it('a PDF named .png is refused by its bytes', async () => {
     host = await FakeFileHost.start();
     const e = await failure(
-      loadImage(ref(host.put('cat.png', documentPdf())), limits, 'first_frame', sources),
+      loadImage(ref(host.put('cat.png', documentPdf())), limits, 'first-frame', sources),
     );
     expect(e.userError).toMatchObject({ id: 'image-type-unsupported', details: { type: 'application/pdf' } });
     expect(e.retryable).toBe(false);
@@ -72,7 +72,7 @@ describe('loading an image for a model', () => {
   it('text that is no image at all is image-not-an-image', async () => {
     host = await FakeFileHost.start();
     const e = await failure(
-      loadImage(ref(host.put('a.png', Buffer.from('<html>'))), limits, 'image1', sources),
+      loadImage(ref(host.put('a.png', Buffer.from('<html>'))), limits, 'reference-1', sources),
     );
     expect(e.userError.id).toBe('image-not-an-image');
   });
@@ -80,18 +80,22 @@ describe('loading an image for a model', () => {
   it('stops reading a 40 MB image at the limit', async () => {
     host = await FakeFileHost.start();
     const big = Buffer.concat([makePng(400, 400), Buffer.alloc(40 * 1024 * 1024)]);
-    const e = await failure(loadImage(ref(host.put('big.png', big)), limits, 'first_frame', sources));
-    expect(e.userError).toMatchObject({ id: 'image-too-large', details: { max: 20 * 1024 * 1024 } });
+    const e = await failure(loadImage(ref(host.put('big.png', big)), limits, 'first-frame', sources));
+    // The source does not know which input it fetched; the error names it all the same.
+    expect(e.userError).toMatchObject({
+      id: 'image-too-large',
+      details: { input: 'first-frame', max: 20 * 1024 * 1024 },
+    });
   });
 
   it('checks the real dimensions: too small and too large', async () => {
     host = await FakeFileHost.start();
     const small = await failure(
-      loadImage(ref(host.put('s.png', makePng(200, 400))), limits, 'first_frame', sources),
+      loadImage(ref(host.put('s.png', makePng(200, 400))), limits, 'first-frame', sources),
     );
     expect(small.userError).toMatchObject({ id: 'image-too-small', details: { min: 300 } });
     const wide = await failure(
-      loadImage(ref(host.put('w.png', makePng(2100, 400))), limits, 'first_frame', sources),
+      loadImage(ref(host.put('w.png', makePng(2100, 400))), limits, 'first-frame', sources),
     );
     expect(wide.userError).toMatchObject({ id: 'image-dimensions-too-large', details: { max: 2048 } });
   });
@@ -99,19 +103,22 @@ describe('loading an image for a model', () => {
   it('a 404 (expired link) is final; a 503 may be tried again', async () => {
     host = await FakeFileHost.start();
     const gone = await failure(
-      loadImage(ref(`${host.server.baseUrl}/nothing.png`), limits, 'first_frame', sources),
+      loadImage(ref(`${host.server.baseUrl}/nothing.png`), limits, 'first-frame', sources),
     );
-    expect(gone).toMatchObject({ retryable: false, userError: { id: 'image-download-failed' } });
+    expect(gone).toMatchObject({
+      retryable: false,
+      userError: { id: 'image-download-failed', details: { input: 'first-frame' } },
+    });
     host.server.inject('server-error');
     const busy = await failure(
-      loadImage(ref(host.put('b.png', makePng(400, 400))), limits, 'first_frame', sources),
+      loadImage(ref(host.put('b.png', makePng(400, 400))), limits, 'first-frame', sources),
     );
     expect(busy.retryable).toBe(true);
   });
 
   it('a source kind with no source plugged in is refused, not guessed', async () => {
     const e = await failure(
-      loadImage({ source: { kind: 'telegram', fileId: 'abc' } }, limits, 'first_frame', sources),
+      loadImage({ source: { kind: 'telegram', id: 'abc' } }, limits, 'first-frame', sources),
     );
     expect(e.userError.id).toBe('image-download-failed');
   });
@@ -126,6 +133,9 @@ describe('loading an image for a model', () => {
     const short = await failure(
       loadVideo(ref(host.put('v.mp4', clipMp4(), 'video/mp4')), { ...o3, maxSeconds: 0.5 }, sources),
     );
-    expect(short.userError.id).toBe('duration-unsupported');
+    expect(short.userError).toMatchObject({
+      id: 'video-too-long',
+      details: { input: 'reference-video', seconds: 1, max: 0.5 },
+    });
   });
 });

@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChatDelivery } from '../../src/core/ports.js';
-import type { GenerationRequest, ImageRef, Requester } from '../../src/core/request.js';
+import type { GenerationRequest, MediaRef, Requester } from '../../src/core/request.js';
+import { fileTarget } from '../../src/jobs/file-delivery.js';
+import type { GeneratePayload } from '../../src/jobs/payloads.js';
 import {
   CHAT_TOKENS,
   everythingSent,
@@ -25,7 +27,7 @@ async function harness(options: HarnessOptions): Promise<Harness> {
 }
 
 /** Puts `count` distinct images on the file host; returns their refs and bytes. */
-function images(host: Harness, count: number, first = 1): { refs: ImageRef[]; bytes: Buffer[] } {
+function images(host: Harness, count: number, first = 1): { refs: MediaRef[]; bytes: Buffer[] } {
   const bytes = Array.from({ length: count }, (_, i) =>
     i === 0 && first === 0 ? photoJpeg() : makePng(320 + i, 400, first + i),
   );
@@ -33,7 +35,7 @@ function images(host: Harness, count: number, first = 1): { refs: ImageRef[]; by
     const jpeg = b[0] === 0xff;
     const name = `img${i + 1}.${jpeg ? 'jpg' : 'png'}`;
     return {
-      source: { kind: 'url' as const, url: host.files.put(name, b, jpeg ? 'image/jpeg' : 'image/png') },
+      source: { kind: 'url', id: host.files.put(name, b, jpeg ? 'image/jpeg' : 'image/png') },
       filename: name,
       contentType: jpeg ? 'image/jpeg' : 'image/png',
       size: b.length,
@@ -153,7 +155,7 @@ describe('a clip goes from intake to a file', () => {
       if (c.frames === 'references') request.references = refs;
       const out = t.out('clip.mp4');
 
-      const accepted = await t.app.intake.submit(request, alice, { kind: 'file', path: out });
+      const accepted = await t.app.intake.submit(request, alice, fileTarget(out));
       if (!accepted.ok) throw new Error(`refused: ${accepted.error.id}`);
       const done = await t.finished(accepted.value.jobId);
 
@@ -201,12 +203,12 @@ describe('a reference video', () => {
         prompt: 'the two of them dance like in the video',
         references: refs,
         referenceVideo: {
-          source: { kind: 'url', url: t.files.put('moves.mp4', video, 'video/mp4') },
+          source: { kind: 'url', id: t.files.put('moves.mp4', video, 'video/mp4') },
           contentType: 'video/mp4',
         },
       },
       alice,
-      { kind: 'file', path: out },
+      fileTarget(out),
     );
     if (!accepted.ok) throw new Error(accepted.error.id);
     expect((await t.finished(accepted.value.jobId)).state).toBe('completed');
@@ -233,7 +235,7 @@ describe('failures and retries', () => {
     const accepted = await t.app.intake.submit(
       { model: 'kling-2.5-turbo-pro', prompt: 'retry me', firstFrame: refs[0]! },
       alice,
-      { kind: 'file', path: out },
+      fileTarget(out),
     );
     if (!accepted.ok) throw new Error(accepted.error.id);
     const done = await t.finished(accepted.value.jobId, 30_000);
@@ -250,10 +252,11 @@ describe('failures and retries', () => {
   it('a rate limit delays the job by Retry-After without counting as a failure', async () => {
     const t = await harness({ providers: ['runware'] });
     t.rw.server.inject('rate-limit', { on: 'query', retryAfterSeconds: 1, times: 2 });
-    const accepted = await t.app.intake.submit({ model: 'kling-2.5-turbo-pro', prompt: 'patience' }, alice, {
-      kind: 'file',
-      path: t.out('clip.mp4'),
-    });
+    const accepted = await t.app.intake.submit(
+      { model: 'kling-2.5-turbo-pro', prompt: 'patience' },
+      alice,
+      fileTarget(t.out('clip.mp4')),
+    );
     if (!accepted.ok) throw new Error(accepted.error.id);
     const started = Date.now();
     const done = await t.finished(accepted.value.jobId);
@@ -282,10 +285,7 @@ describe('failures and retries', () => {
         const accepted = await t.app.intake.submit(
           { model: 'kling-2.5-turbo-pro', prompt: 'forbidden thing' },
           alice,
-          {
-            kind: 'file',
-            path: t.out('clip.mp4'),
-          },
+          fileTarget(t.out('clip.mp4')),
         );
         if (!accepted.ok) throw new Error(accepted.error.id);
         const done = await t.finished(accepted.value.jobId);
@@ -294,8 +294,9 @@ describe('failures and retries', () => {
         expect(done.job.attemptsMade).toBe(1);
         expect(fake.submitCount()).toBe(1);
         expect(await t.app.quota.usage('discord:alice')).toMatchObject({ used: 0, inFlight: 0 });
-        // The failure is handed to delivery, once, so the user is told.
-        expect(done.deliver?.data.outcome).toEqual({ kind: 'failure', error: { id: p.id } });
+        // The failure is handed to delivery, once, so the user is told, and told it was refunded:
+        // the provider refused the task or reported it failed, so it did not charge us.
+        expect(done.deliver?.data.outcome).toEqual({ kind: 'failure', error: { id: p.id }, refunded: true });
       });
     }
   }
@@ -308,7 +309,7 @@ describe('failures and retries', () => {
       const accepted = await t.app.intake.submit(
         { model: 'kling-2.5-turbo-pro', prompt: 'four hundred', firstFrame: refs[0]! },
         alice,
-        { kind: 'file', path: t.out('clip.mp4') },
+        fileTarget(t.out('clip.mp4')),
       );
       if (!accepted.ok) throw new Error(accepted.error.id);
       const done = await t.finished(accepted.value.jobId);
@@ -316,7 +317,9 @@ describe('failures and retries', () => {
       expect(done.job.failedReason).toBe('provider-rejected-request');
       expect(done.job.attemptsMade).toBe(1);
       expect(t.rh.server.requestsOf(on)).toHaveLength(1);
-      expect(await t.app.quota.usage('discord:alice')).toMatchObject({ used: 0, inFlight: 0 });
+      // Refunded unless the provider had already taken the task (a failed query is ours, not its).
+      const used = on === 'query' ? 1 : 0;
+      expect(await t.app.quota.usage('discord:alice')).toMatchObject({ used, inFlight: 0 });
     });
   }
 
@@ -328,7 +331,7 @@ describe('failures and retries', () => {
     const accepted = await t.app.intake.submit(
       { model: 'kling-2.5-turbo-pro', prompt: 'fall over', firstFrame: refs[0]! },
       alice,
-      { kind: 'file', path: out },
+      fileTarget(out),
     );
     if (!accepted.ok) throw new Error(accepted.error.id);
     const done = await t.finished(accepted.value.jobId);
@@ -344,10 +347,11 @@ describe('failures and retries', () => {
 
   it('with PUBLIC_URL set, Runware is told where to send its completion hint', async () => {
     const t = await harness({ providers: ['runware'], env: { PUBLIC_URL: 'https://reelay.example.org/' } });
-    const accepted = await t.app.intake.submit({ model: 'kling-2.5-turbo-pro', prompt: 'hint me' }, alice, {
-      kind: 'file',
-      path: t.out('clip.mp4'),
-    });
+    const accepted = await t.app.intake.submit(
+      { model: 'kling-2.5-turbo-pro', prompt: 'hint me' },
+      alice,
+      fileTarget(t.out('clip.mp4')),
+    );
     if (!accepted.ok) throw new Error(accepted.error.id);
     expect((await t.finished(accepted.value.jobId)).state).toBe('completed');
     expect(t.rw.submitted()[0]?.webhookURL).toBe(
@@ -361,66 +365,130 @@ describe('failures and retries', () => {
       async deliverClip() {
         told.clip += 1;
       },
-      async deliverFailure(_ctx, error) {
-        told.failures.push(error.id);
+      async deliverFailure(_ctx, failure) {
+        told.failures.push(`${failure.error.id}${failure.refunded ? ' (refunded)' : ''}`);
       },
     };
     const t = await harness({ providers: ['runware'], deliveries: { file: recording } });
     // The result link answers 403 (expired): final, not retried.
     t.rw.server.inject('client-error', { on: 'download', times: 100 });
-    const accepted = await t.app.intake.submit({ model: 'kling-2.5-turbo-pro', prompt: 'lost link' }, alice, {
-      kind: 'file',
-      path: t.out('clip.mp4'),
-    });
+    const accepted = await t.app.intake.submit(
+      { model: 'kling-2.5-turbo-pro', prompt: 'lost link' },
+      alice,
+      fileTarget(t.out('clip.mp4')),
+    );
     if (!accepted.ok) throw new Error(accepted.error.id);
     const done = await t.finished(accepted.value.jobId);
     expect(done.state).toBe('completed');
     expect(await done.deliver?.getState()).toBe('failed');
     const { waitFor } = await import('../helpers/wait.js');
     await waitFor(() => told.failures.length > 0, { what: 'the failure notice' });
+    // The provider charged for the clip: no refund.
     expect(told).toEqual({ clip: 0, failures: ['delivery-failed'] });
     expect(t.rw.server.requestsOf('download')).toHaveLength(1);
   });
 
-  it('a job past its deadline fails as timeout and refunds', async () => {
+  it('a job past its deadline after the provider took it fails as timeout and stays charged', async () => {
     const t = await harness({
       providers: ['runninghub'],
       env: { JOB_DEADLINE_MS: '1500' },
       pollsToComplete: 10_000,
     });
-    const accepted = await t.app.intake.submit({ model: 'kling-o1', prompt: 'never finishes' }, alice, {
-      kind: 'file',
-      path: t.out('clip.mp4'),
-    });
+    const accepted = await t.app.intake.submit(
+      { model: 'kling-o1', prompt: 'never finishes' },
+      alice,
+      fileTarget(t.out('clip.mp4')),
+    );
     if (!accepted.ok) throw new Error(accepted.error.id);
     const done = await t.finished(accepted.value.jobId);
     expect(done.state).toBe('failed');
     expect(done.job.failedReason).toBe('timeout');
-    expect(await t.app.quota.usage('discord:alice')).toMatchObject({ used: 0, inFlight: 0 });
+    expect(t.rh.submitCount()).toBe(1);
+    // The provider charges for the task it accepted: the unit stays spent, and the user is told so.
+    expect(await t.app.quota.usage('discord:alice')).toMatchObject({ used: 1, inFlight: 0 });
+    expect(done.deliver?.data.outcome).toEqual({
+      kind: 'failure',
+      error: { id: 'timeout' },
+      refunded: false,
+    });
   });
 
-  it('a cancelled job stops at its next step and refunds; only its requester may cancel it', async () => {
+  it('a job past its deadline before the provider took it fails as timeout and refunds', async () => {
+    const t = await harness({ providers: ['runninghub'], env: { JOB_DEADLINE_MS: '1500' } });
+    const { refs } = images(t, 1);
+    t.rh.server.hold('upload');
+    const accepted = await t.app.intake.submit(
+      { model: 'kling-2.5-turbo-pro', prompt: 'slow upload', firstFrame: refs[0]! },
+      alice,
+      fileTarget(t.out('clip.mp4')),
+    );
+    if (!accepted.ok) throw new Error(accepted.error.id);
+    const held = await t.rh.server.nextHeld();
+    const { waitFor } = await import('../helpers/wait.js');
+    const job = (await t.app.queues.generate.getJob(accepted.value.jobId))!;
+    await waitFor(() => Date.now() > job.data.deadlineAt + 50, { what: 'the deadline to pass' });
+    held.release();
+    const done = await t.finished(accepted.value.jobId);
+    expect(done.job.failedReason).toBe('timeout');
+    // Checked again before the submit: nothing reached the provider, so nothing is charged.
+    expect(t.rh.submitCount()).toBe(0);
+    expect(await t.app.quota.usage('discord:alice')).toMatchObject({ used: 0, inFlight: 0 });
+    expect(done.deliver?.data.outcome).toEqual({ kind: 'failure', error: { id: 'timeout' }, refunded: true });
+  });
+
+  it('a cancel after the provider took the task stops polling and delivery, and the charge stays', async () => {
     const t = await harness({
       providers: ['runninghub'],
       pollsToComplete: 10_000,
       env: { POLL_INTERVAL_MS: '60000' },
     });
-    const accepted = await t.app.intake.submit({ model: 'kling-o1', prompt: 'stop me' }, alice, {
-      kind: 'file',
-      path: t.out('clip.mp4'),
-    });
+    const accepted = await t.app.intake.submit(
+      { model: 'kling-o1', prompt: 'stop me' },
+      alice,
+      fileTarget(t.out('clip.mp4')),
+    );
     if (!accepted.ok) throw new Error(accepted.error.id);
     const { jobId } = accepted.value;
     const { waitFor } = await import('../helpers/wait.js');
     // Waiting a whole minute between polls: cancel must wake it, not wait.
     await waitFor(async () => (await (await t.app.queues.generate.getJob(jobId))?.getState()) === 'delayed');
     expect(await t.app.intake.cancel(jobId, { platform: 'discord', userId: 'mallory' })).toBe('not-yours');
-    expect(await t.app.intake.cancel(jobId, alice)).toBe('cancelling');
+    expect(await t.app.intake.cancel(jobId, alice)).toBe('stopping');
     const done = await t.finished(jobId);
     expect(done.state).toBe('failed');
     expect(done.job.failedReason).toBe('cancelled');
-    expect(await t.app.quota.usage('discord:alice')).toMatchObject({ used: 0, inFlight: 0 });
+    expect(t.rh.submitCount()).toBe(1);
+    expect(await t.app.quota.usage('discord:alice')).toMatchObject({ used: 1, inFlight: 0 });
+    expect(done.deliver?.data.outcome).toEqual({
+      kind: 'failure',
+      error: { id: 'cancelled' },
+      refunded: false,
+    });
     expect(await t.app.intake.cancel(jobId, alice)).toBe('finished');
+  });
+
+  it('a cancel before the provider took the task stops the job before the submit and refunds', async () => {
+    const t = await harness({ providers: ['runninghub'] });
+    const { refs } = images(t, 1);
+    t.rh.server.hold('upload');
+    const accepted = await t.app.intake.submit(
+      { model: 'kling-2.5-turbo-pro', prompt: 'never mind', firstFrame: refs[0]! },
+      alice,
+      fileTarget(t.out('clip.mp4')),
+    );
+    if (!accepted.ok) throw new Error(accepted.error.id);
+    const held = await t.rh.server.nextHeld();
+    expect(await t.app.intake.cancel(accepted.value.jobId, alice)).toBe('cancelling');
+    held.release();
+    const done = await t.finished(accepted.value.jobId);
+    expect(done.job.failedReason).toBe('cancelled');
+    expect(t.rh.submitCount()).toBe(0);
+    expect(await t.app.quota.usage('discord:alice')).toMatchObject({ used: 0, inFlight: 0 });
+    expect(done.deliver?.data.outcome).toEqual({
+      kind: 'failure',
+      error: { id: 'cancelled' },
+      refunded: true,
+    });
   });
 
   it('an image that is really a PDF fails with a specific error, nothing submitted, refunded', async () => {
@@ -431,10 +499,10 @@ describe('failures and retries', () => {
       {
         model: 'kling-2.5-turbo-pro',
         prompt: 'animate',
-        firstFrame: { source: { kind: 'url', url }, filename: 'cat.png' },
+        firstFrame: { source: { kind: 'url', id: url }, filename: 'cat.png' },
       },
       alice,
-      { kind: 'file', path: t.out('clip.mp4') },
+      fileTarget(t.out('clip.mp4')),
     );
     if (!accepted.ok) throw new Error(accepted.error.id);
     const done = await t.finished(accepted.value.jobId);
@@ -451,10 +519,11 @@ describe('intake', () => {
     const t = await harness({ providers: ['runninghub'], workers: false });
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        t.app.intake.submit({ model: 'kling-o1', prompt: `clip number ${i}` }, alice, {
-          kind: 'file',
-          path: t.out(`${i}.mp4`),
-        }),
+        t.app.intake.submit(
+          { model: 'kling-o1', prompt: `clip number ${i}` },
+          alice,
+          fileTarget(t.out(`${i}.mp4`)),
+        ),
       ),
     );
     const accepted = results.filter((r) => r.ok);
@@ -471,10 +540,7 @@ describe('intake', () => {
       const r = await t.app.intake.submit(
         { model: 'kling-o1', prompt: 'in line' },
         { platform: 'telegram', userId: user },
-        {
-          kind: 'file',
-          path: t.out(`${user}.mp4`),
-        },
+        fileTarget(t.out(`${user}.mp4`)),
       );
       if (!r.ok) throw new Error(r.error.id);
       positions.push(r.value.position);
@@ -484,11 +550,10 @@ describe('intake', () => {
 
   it('a malformed payload fails at once, without a retry', async () => {
     const t = await harness({ providers: ['runninghub'] });
-    await t.app.queues.generate.add(
-      'generate',
-      { v: 2, what: 'is this' },
-      { jobId: 'malformed-1', attempts: 5 },
-    );
+    await t.app.queues.generate.add('generate', { v: 2, what: 'is this' } as unknown as GeneratePayload, {
+      jobId: 'malformed-1',
+      attempts: 5,
+    });
     const { waitFor } = await import('../helpers/wait.js');
     await waitFor(async () => (await t.app.queues.generate.getJobState('malformed-1')) === 'failed');
     const job = (await t.app.queues.generate.getJob('malformed-1'))!;
@@ -507,7 +572,7 @@ describe('intake', () => {
         model: 'kling-2.5-turbo-pro',
         prompt: 'hello',
         firstFrame: {
-          source: { kind: 'url', url: 'http://127.0.0.1:9/a.pdf' },
+          source: { kind: 'url', id: 'http://127.0.0.1:9/a.pdf' },
           contentType: 'application/pdf',
         },
       },
@@ -515,7 +580,7 @@ describe('intake', () => {
         model: 'kling-2.5-turbo-pro',
         prompt: 'hello',
         firstFrame: {
-          source: { kind: 'url', url: 'http://127.0.0.1:9/a.png' },
+          source: { kind: 'url', id: 'http://127.0.0.1:9/a.png' },
           contentType: 'image/png',
           size: 40 * 1024 * 1024,
         },
@@ -523,7 +588,7 @@ describe('intake', () => {
     ];
     const ids = [];
     for (const request of bad) {
-      const r = await t.app.intake.submit(request, alice, { kind: 'file', path: t.out('x.mp4') });
+      const r = await t.app.intake.submit(request, alice, fileTarget(t.out('x.mp4')));
       expect(r.ok).toBe(false);
       if (!r.ok) ids.push(r.error.id);
     }
@@ -541,10 +606,11 @@ describe('intake', () => {
 
   it('a model no configured provider serves is refused at intake', async () => {
     const t = await harness({ providers: ['runware'], workers: false });
-    const r = await t.app.intake.submit({ model: 'kling-o1', prompt: 'hello' }, alice, {
-      kind: 'file',
-      path: t.out('x.mp4'),
-    });
+    const r = await t.app.intake.submit(
+      { model: 'kling-o1', prompt: 'hello' },
+      alice,
+      fileTarget(t.out('x.mp4')),
+    );
     expect(r).toEqual({ ok: false, error: { id: 'no-provider', details: { model: 'kling-o1' } } });
     expect(await t.app.quota.usage('discord:alice')).toMatchObject({ used: 0 });
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextPollDelay } from '../../src/jobs/generate.js';
+import { nextPollDelay } from '../../src/jobs/generate/poll.js';
 
 describe('when a task is asked again', () => {
   it('every poll interval when the provider reports no progress', () => {

@@ -1,0 +1,95 @@
+import { DelayedError, UnrecoverableError } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { findModel, type ModelSpec, type Route } from '../../core/catalog.js';
+import type { MediaSources } from '../../core/ports.js';
+import type { Logger } from '../../log.js';
+import type { ProviderDescriptor, VideoProvider } from '../../providers/provider.js';
+import type { GeneratePayload, GenerateProgress, GenerateState } from '../payloads.js';
+import type { GenerateJob, Queues } from '../queues.js';
+import type { Quota } from '../quota.js';
+
+export interface GenerateDeps {
+  /** The clients of the providers that have a key, by name. */
+  providers: ReadonlyMap<string, VideoProvider>;
+  /** What the registry says of each provider (webhooks, link lifetimes). */
+  descriptors: readonly ProviderDescriptor[];
+  sources: MediaSources;
+  quota: Pick<Quota, 'commit' | 'refund'>;
+  queues: Queues;
+  /** For the cancel flags. */
+  redis: Redis;
+  catalog: readonly ModelSpec[];
+  pollIntervalMs: number;
+  logger: Logger;
+  /** When set, providers that take webhooks are told to POST completion hints to `${webhookBase}/…`. */
+  webhookBase?: string;
+  now?: () => number;
+}
+
+/** What a step works with: the job, its payload as saved so far, and the ways to move it on. */
+export interface StepContext {
+  deps: GenerateDeps;
+  job: GenerateJob;
+  jobId: string;
+  /** The payload as last saved. */
+  readonly data: GeneratePayload;
+  log: Logger;
+  now(): number;
+  /** Saves the next state: one Redis write, after which any worker carries on from it. */
+  save(state: GenerateState): Promise<void>;
+  /** Reports progress for status views (not saved state). */
+  progress(p: GenerateProgress): Promise<void>;
+  /** Waits without holding a worker slot, never past the deadline. */
+  delay(ms: number): Promise<never>;
+  /** The client of a configured provider. */
+  provider(name: string): VideoProvider;
+  /** The route of the job's model at a provider. */
+  route(provider: string): Route;
+  /** The job's model, if the catalog still has it. */
+  model(): ModelSpec | undefined;
+}
+
+export function createStepContext(
+  deps: GenerateDeps,
+  job: GenerateJob,
+  token: string | undefined,
+  initial: GeneratePayload,
+): StepContext {
+  const now = deps.now ?? Date.now;
+  const jobId = job.id as string;
+  let data = initial;
+  const model = () => findModel(data.request.model, deps.catalog);
+  return {
+    deps,
+    job,
+    jobId,
+    get data() {
+      return data;
+    },
+    log: deps.logger.child({ jobId, model: initial.request.model }),
+    now,
+    async save(state) {
+      data = { ...data, state };
+      await job.updateData(data);
+    },
+    async progress(p) {
+      await job.updateProgress(p as unknown as object);
+    },
+    async delay(ms) {
+      const at = Math.min(now() + ms, data.deadlineAt + 1);
+      await job.moveToDelayed(at, token);
+      throw new DelayedError();
+    },
+    provider(name) {
+      const provider = deps.providers.get(name);
+      if (!provider) throw new UnrecoverableError(`provider ${name} is not configured on this worker`);
+      return provider;
+    },
+    route(provider) {
+      const route = model()?.routes.find((r) => r.provider === provider);
+      if (!route) throw new UnrecoverableError(`no ${provider} route for ${data.request.model}`);
+      return route;
+    },
+    model,
+  };
+}
