@@ -1,11 +1,11 @@
 import type { Redis } from 'ioredis';
-import type { FinalOutcome } from './shared.js';
+import type { FinalOutcome } from './status.js';
 
 /**
  * What the bots and the workers share about one job's status message, in Redis:
  * `${prefix}:${ns}:status:<jobId>` (hash: chat, msg, owner, final), a bot process's
  * heartbeat `${prefix}:${ns}:instance:<id>`, and once-only markers `${prefix}:${ns}:<name>:<jobId>`.
- * `ns` keeps the platforms apart (`tg`, `dc`). Ids are strings: Discord's snowflakes exceed 2^53.
+ * `ns` keeps the platforms apart (each uses its own). Ids are strings: some platforms' ids exceed 2^53.
  */
 export interface StatusRecord {
   chatId?: string;
@@ -31,7 +31,7 @@ export interface StatusStore {
 /** Status records live as long as a job could still be delivered. */
 const STATUS_TTL_MS = 3 * 24 * 3_600_000;
 
-export function createStatusStore(redis: Redis, prefix: string, ns: 'tg' | 'dc'): StatusStore {
+export function createStatusStore(redis: Redis, prefix: string, ns: string): StatusStore {
   const base = `${prefix}:${ns}`;
   const key = (jobId: string) => `${base}:status:${jobId}`;
   const instanceKey = (owner: string) => `${base}:instance:${owner}`;
@@ -57,7 +57,7 @@ export function createStatusStore(redis: Redis, prefix: string, ns: 'tg' | 'dc')
       if (h.chat) record.chatId = h.chat;
       if (h.msg) record.messageId = h.msg;
       if (h.owner) record.owner = h.owner;
-      if (h.final) record.final = JSON.parse(h.final) as FinalOutcome;
+      if (h.final) record.final = readFinal(h.final);
       return record;
     },
     async heartbeat(owner, ttlMs) {
@@ -73,4 +73,13 @@ export function createStatusStore(redis: Redis, prefix: string, ns: 'tg' | 'dc')
       return (await redis.exists(markKey(jobId, name))) === 1;
     },
   };
+}
+
+/** A recorded outcome; one written before failures said whether they were refunded reads as before. */
+function readFinal(json: string): FinalOutcome {
+  const outcome = JSON.parse(json) as FinalOutcome;
+  if (outcome.kind === 'failure' && typeof outcome.refunded !== 'boolean') {
+    return { ...outcome, refunded: outcome.error.id !== 'delivery-failed' };
+  }
+  return outcome;
 }

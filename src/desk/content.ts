@@ -1,0 +1,231 @@
+import { findModel, type ModelSpec } from '../core/catalog.js';
+import { messageFor } from '../core/messages.js';
+import type { CancelOutcome } from '../jobs/intake.js';
+import {
+  availableCommands,
+  commandInputs,
+  commandModels,
+  DEFAULT_REFERENCE_MODEL,
+  DEFAULT_VIDEO_MODEL,
+  defaultModelFor,
+  GENERATE_COMMANDS,
+  type GenerateCommandName,
+  offeredSettings,
+} from './commands.js';
+import type { QuotaView } from './desk.js';
+import { type Doc, type Example, type HelpWords, joined, type Line, type Section } from './docs.js';
+import { durationsText, modesText, priceRows, qualitiesText, ratiosText, shorten } from './format.js';
+import type { StatusView } from './status.js';
+
+/** Examples for the help, from the catalog: a text clip, an animated image, a reference clip. */
+export function examples(catalog: readonly ModelSpec[]): Example[] {
+  const out: Example[] = [];
+  const text = findModel(defaultModelFor('text', catalog), catalog);
+  if (text?.modes.includes('text')) {
+    const portrait = text.aspectRatioModes.includes('text')
+      ? text.aspectRatios.find((r) => {
+          const [w, h] = r.split(':').map(Number);
+          return w !== undefined && h !== undefined && w < h;
+        })
+      : undefined;
+    out.push({
+      command: 'video',
+      prompt: 'a red fox running through fresh snow, slow motion',
+      settings: {
+        duration: Math.max(...text.durations),
+        ...(portrait ? { aspectRatio: portrait } : {}),
+        ...(text.negativePrompt ? { negativePrompt: 'blurry, text' } : {}),
+      },
+      images: 0,
+    });
+  }
+  const animating = catalog.filter((m) => m.modes.includes('first-frame'));
+  const animator = animating.find((m) => m.qualities.length > 1) ?? animating[0];
+  if (animator) {
+    const quality = animator.qualities.length > 1 ? animator.qualities.at(-1) : undefined;
+    out.push({
+      command: 'video',
+      prompt: 'the waves roll in gently',
+      settings: { model: animator.id, ...(quality ? { quality } : {}) },
+      images: 1,
+    });
+  }
+  const reference = findModel(defaultModelFor('reference', catalog), catalog);
+  if (reference?.modes.includes('reference')) {
+    out.push({
+      command: 'reference',
+      prompt: 'the two friends share a coffee in Paris',
+      settings: reference.sound ? { sound: true } : {},
+      images: Math.min(2, reference.maxReferenceImages),
+    });
+  }
+  return out;
+}
+
+const SUMMARIES: Record<string, string> = {
+  models: 'models, lengths and prices',
+  quota: 'videos left today',
+  cancel: 'stop your video in progress',
+  help: 'this message',
+};
+
+/** How to use the bot: each command, how to give it inputs, its options, the buttons, examples. */
+export function helpDoc(catalog: readonly ModelSpec[], words: HelpWords): Doc {
+  const commands = availableCommands(catalog).map((c) => c.name);
+  const sections: Section[] = [];
+  const settingsLine = (command: GenerateCommandName): Line => [
+    'Options: ',
+    ...joined(
+      offeredSettings(command, catalog).map((s) => [{ setting: s.key }]),
+      ', ',
+    ),
+  ];
+  for (const command of GENERATE_COMMANDS.filter((c) => commands.includes(c))) {
+    const what =
+      command === 'video'
+        ? 'a clip from your words'
+        : `keeps the people and things of your images in the clip (${defaultModelFor('reference', catalog)} by default)`;
+    sections.push({ lines: [[{ command }, ' ', { prompt: true }, ` — ${what}`]] });
+    sections.push({
+      bullets: true,
+      lines: [...words.attaching(command, commandInputs(command, catalog)), settingsLine(command)],
+    });
+  }
+  sections.push({
+    lines: commands
+      .filter((c) => Object.hasOwn(SUMMARIES, c))
+      .map((c): Line => [{ command: c }, ` — ${SUMMARIES[c]}`]),
+  });
+  sections.push({
+    lines: [
+      [
+        'Under a status, ',
+        { bold: 'Cancel' },
+        ' stops your video (it will not count against your quota until the provider starts it), and ',
+        { bold: 'Again' },
+        ' makes another one like it.',
+      ],
+    ],
+  });
+  sections.push({
+    heading: [{ bold: 'Examples' }],
+    lines: examples(catalog).map((example): Line => [{ example }]),
+  });
+  if (words.footer) sections.push({ lines: words.footer });
+  return { title: '🎬 I make short AI video clips', sections };
+}
+
+/** One model: what it does, lengths, ratios, qualities, extras and the credits of a clip. */
+function modelSection(model: ModelSpec, catalog: readonly ModelSpec[]): Section {
+  const defaults = GENERATE_COMMANDS.filter((c) => {
+    const preferred = c === 'video' ? DEFAULT_VIDEO_MODEL : DEFAULT_REFERENCE_MODEL;
+    return model.id === preferred && commandModels(c, catalog).some((m) => m.id === model.id);
+  });
+  const heading: Line = [
+    { bold: model.label },
+    ' · ',
+    { code: model.id },
+    ...(defaults.length > 0
+      ? [
+          ' — default for ',
+          ...joined(
+            defaults.map((c): Line => [{ command: c }]),
+            ' and ',
+          ),
+        ]
+      : []),
+  ];
+  const lines: Line[] = [
+    [model.description],
+    [`Makes: ${modesText(model)} · Length: ${durationsText(model.durations)}`],
+    [`Ratios: ${ratiosText(model)}`],
+  ];
+  if (model.qualities.length > 1)
+    lines.push(['Quality (', { setting: 'quality' }, `): ${qualitiesText(model)}`]);
+  const extras: Line[] = [
+    ...(model.negativePrompt ? [[{ setting: 'negativePrompt' as const }]] : []),
+    ...(model.cfgScale ? [[{ setting: 'cfgScale' as const }]] : []),
+    ...(model.sound
+      ? [[{ setting: 'sound' as const }, ` (${model.sound.default ? 'on' : 'off'} by default)`]]
+      : []),
+    ...(model.referenceVideo ? [['a reference video']] : []),
+  ];
+  if (extras.length > 0)
+    lines.push([
+      'Takes: ',
+      ...joined(
+        extras.map((e) => [...e]),
+        ', ',
+      ),
+    ]);
+  lines.push([
+    `Credits per clip: ${priceRows(model)
+      .map(({ label, row }) => `${label}${row}`)
+      .join(' | ')}`,
+  ]);
+  return { heading, lines };
+}
+
+/** Every model, and how to choose one. */
+export function modelsDoc(catalog: readonly ModelSpec[]): Doc {
+  if (catalog.length === 0)
+    return { title: '🎞 Models', sections: [{ lines: [['No models are available.']] }] };
+  return {
+    title: '🎞 Models',
+    sections: [
+      ...catalog.map((m) => modelSection(m, catalog)),
+      { lines: [['Choose one with ', { setting: 'model' }, '.']] },
+    ],
+  };
+}
+
+/** A person's quota for today; the same words `/video` gets when the bot takes no requests here. */
+export function quotaDoc(view: QuotaView): Doc {
+  if (view.kind === 'closed') {
+    return { title: `🚫 ${messageFor({ id: 'quota-closed' })}`, sections: [] };
+  }
+  const inProgress = view.inFlight > 0 ? ` (${view.inFlight} in progress)` : '';
+  const left =
+    view.left > 0 ? `🎬 ${view.left} video${view.left === 1 ? '' : 's'} left.` : '⏳ No videos left today.';
+  return {
+    title: left,
+    sections: [
+      {
+        lines: [
+          [`Used today: ${view.used} of ${view.limit}${inProgress}.`],
+          ['Resets ', { time: view.resetsAt }, '.'],
+        ],
+      },
+    ],
+  };
+}
+
+/** The answer to a press of Cancel (or one choice of /cancel). */
+export const CANCEL_ANSWERS: Record<CancelOutcome | 'busy', string> = {
+  cancelling: "Cancelling… this one won't count against your quota.",
+  stopping: 'Stopping… the provider had already started on it, so it still counts against your quota.',
+  'not-yours': 'Only the person who asked for this clip can cancel it.',
+  finished: 'This job has already finished.',
+  'not-found': "I can't find this job any more.",
+  busy: messageFor({ id: 'service-busy' }),
+};
+
+/** A job as a choice of /cancel: model, length, the start of the prompt, and whether it is paid. */
+export const jobLabel = (view: StatusView): string =>
+  `${view.model} · ${view.duration}s · “${shorten(view.prompt, 30)}”${view.paid ? ' (already paid)' : ''}`;
+
+export const NOTHING_TO_CANCEL = 'You have nothing queued or running.';
+export const WHICH_TO_CANCEL = 'You have several videos in progress. Which one should I stop?';
+export const CANCEL_ALL_LABEL = 'All of them';
+
+/** What /cancel did to several jobs. */
+export function stoppedText(results: { outcome: CancelOutcome }[]): string {
+  const first = results[0];
+  if (results.length === 1 && first) return CANCEL_ANSWERS[first.outcome];
+  const paid = results.filter((r) => r.outcome === 'stopping').length;
+  const note =
+    paid === 0
+      ? " They won't count against your quota."
+      : ` ${paid} had already been started by the provider and still count${paid === 1 ? 's' : ''} against your quota.`;
+  return `Stopping ${results.length} videos.${note}`;
+}
