@@ -3,15 +3,16 @@
  * the fake Discord's gateway at once (the fake runs in a process of its own); each one's time is from its dispatch to the fake receiving its
  * `type:5` callback. Two variants on the same fake, same burst, same process: a bare discord.js
  * client whose handler only defers (the baseline: gateway, parsing and REST, nothing of ours), and
- * the Reelay bot (pure checks → defer → quota reserve and queue add on Redis → status edit).
+ * the Reelay bot (pure checks → defer → the desk: quota reserve and queue add on Redis → status edit).
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Client, Events, type Interaction } from 'discord.js';
 import { createApp } from '../src/app.js';
 import { createDiscordBot } from '../src/bots/discord/bot.js';
-import { createStatusStore } from '../src/bots/status-store.js';
+import { DISCORD_STORE } from '../src/bots/discord/platform.js';
 import { loadConfig } from '../src/config.js';
+import { createStatusStore } from '../src/desk/status-store.js';
 import { createLogger } from '../src/log.js';
 import { FAKE_DISCORD_TOKEN } from '../test/fakes/discord.js';
 import { benchPrefix, deleteKeys } from './keys.js';
@@ -131,13 +132,13 @@ export async function runDeferBench(options: {
         });
         const logger = createLogger('warn');
         const app = createApp({ config, logger });
+        // The desk as main.ts builds it; no media source: the burst's commands carry no attachments.
+        const desk = app.desk({});
         const bot = createDiscordBot({
           token: FAKE_DISCORD_TOKEN,
           apiUrl: apiUrl,
-          intake: app.intake,
-          quota: app.quota,
-          queues: app.queues,
-          store: createStatusStore(app.redis, prefix, 'dc'),
+          desk,
+          store: createStatusStore(app.redis, prefix, DISCORD_STORE),
           logger,
         });
         await bot.start();

@@ -78,6 +78,21 @@ async function apiError(call: Promise<unknown>): Promise<DiscordAPIError> {
 
 const bytesOf = async (url: string): Promise<Buffer> => Buffer.from(await (await fetch(url)).arrayBuffer());
 
+type Refreshed = { refreshed_urls: { original: string; refreshed: string }[] };
+
+/** POST /attachments/refresh-urls with `body`, with the bot token unless `auth` is false. */
+async function refreshUrls(fake: FakeDiscord, body: unknown, auth = true) {
+  const res = await fetch(`${fake.apiUrl}/v10/attachments/refresh-urls`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(auth ? { authorization: `Bot ${FAKE_DISCORD_TOKEN}` } : {}),
+    },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Refreshed & Record<string, unknown> };
+}
+
 describe('FakeDiscord, driven by discord.js', () => {
   it('logs a client in: GET /gateway/bot, IDENTIFY, READY, GUILD_CREATE, heartbeats', async () => {
     const fake = await start({ heartbeatIntervalMs: 50 });
@@ -478,5 +493,110 @@ describe('FakeDiscord, driven by discord.js', () => {
     expect(gone.status).toBe(404);
     expect(await gone.text()).toBe('This content is no longer available.');
     expect(fake.calls().map((c) => c.kind)).toEqual(['not-found', 'cdn', 'cdn']);
+  });
+
+  it('refreshes expired attachment URLs (POST /attachments/refresh-urls)', async () => {
+    const fake = await start();
+    const png = makePng(8, 8, 2);
+    const att = fake.attachment(png, { filename: 'frame.png' });
+    const channel = fake.channel();
+    const rest = new REST({ api: fake.apiUrl }).setToken(FAKE_DISCORD_TOKEN);
+    const clip = clipMp4();
+    const sent = (await rest.post(Routes.channelMessages(channel.id), {
+      files: [{ name: 'clip.mp4', data: clip }],
+    })) as { attachments: { url: string }[] };
+    const upload = sent.attachments[0]!.url;
+
+    const base = Date.now();
+    fake.now = () => base + fake.cdnTtlMs + 1_000;
+    expect((await fetch(att.url)).status).toBe(404);
+    expect((await fetch(upload)).status).toBe(404);
+    const { status, body } = await refreshUrls(fake, { attachment_urls: [att.url, upload] });
+    expect(status).toBe(200);
+    expect(body.refreshed_urls.map((r) => r.original)).toEqual([att.url, upload]);
+    const [fresh, freshUpload] = body.refreshed_urls.map((r) => r.refreshed);
+    expect(fresh).toMatch(/\/ephemeral-attachments\/\d+\/\d+\/frame\.png\?ex=[0-9a-f]+&is=[0-9a-f]+&hm=/);
+    expect(fresh).not.toBe(att.url);
+    // Signed on the fake's clock, valid for cdnTtlMs from now.
+    const is = Number.parseInt(new URL(fresh!).searchParams.get('is')!, 16);
+    expect(is).toBe(Math.floor(fake.now() / 1000));
+    expect(Number.parseInt(new URL(fresh!).searchParams.get('ex')!, 16)).toBe(is + fake.cdnTtlMs / 1000);
+    expect(await bytesOf(fresh!)).toEqual(png);
+    expect(await bytesOf(freshUpload!)).toEqual(clip);
+    expect((await fetch(att.url)).status).toBe(404); // the old one stays dead
+    fake.now = () => base + 2 * fake.cdnTtlMs + 2_000;
+    expect((await fetch(fresh!)).status).toBe(404);
+
+    // expireAttachments() kills every URL handed out so far, leaving the clock (and tokens) alone.
+    fake.now = () => Date.now();
+    const other = fake.attachment(png, { filename: 'b.png' });
+    expect((await fetch(other.url)).status).toBe(200);
+    fake.expireAttachments();
+    const gone = await fetch(other.url);
+    expect(gone.status).toBe(404);
+    expect(await gone.text()).toBe('This content is no longer available.');
+    const again = await refreshUrls(fake, { attachment_urls: [other.url] });
+    expect(await bytesOf(again.body.refreshed_urls[0]!.refreshed)).toEqual(png);
+    expect(fake.calls('refresh-urls').map((c) => [c.method, c.path, c.status])).toEqual([
+      ['POST', '/attachments/refresh-urls', 200],
+      ['POST', '/attachments/refresh-urls', 200],
+    ]);
+    expect(fake.calls('refresh-urls')[0]?.json).toEqual({ attachment_urls: [att.url, upload] });
+  });
+
+  it('refuses refresh-urls without the bot token (401) or with 0 or over 50 URLs (400 50035)', async () => {
+    const fake = await start();
+    const att = fake.attachment(makePng(4, 4), { filename: 'x.png' });
+    const anonymous = await refreshUrls(fake, { attachment_urls: [att.url] }, false);
+    expect(anonymous).toEqual({ status: 401, body: { message: '401: Unauthorized', code: 0 } });
+    expect(fake.calls('unauthorized')[0]).toMatchObject({ path: '/attachments/refresh-urls', status: 401 });
+
+    for (const attachment_urls of [[], Array.from({ length: 51 }, () => att.url)]) {
+      const { status, body } = await refreshUrls(fake, { attachment_urls });
+      expect(status).toBe(400);
+      expect(body).toMatchObject({
+        code: 50035,
+        message: 'Invalid Form Body',
+        errors: { attachment_urls: { _errors: [{ code: 'BASE_TYPE_BAD_LENGTH' }] } },
+      });
+    }
+    expect(await refreshUrls(fake, {})).toMatchObject({ status: 400, body: { code: 50035 } });
+    expect(await refreshUrls(fake, { attachment_urls: [42] })).toMatchObject({
+      status: 400,
+      body: { errors: { attachment_urls: { 0: { _errors: [{ code: 'URL_TYPE_INVALID_URL' }] } } } },
+    });
+    const fifty = await refreshUrls(fake, { attachment_urls: Array.from({ length: 50 }, () => att.url) });
+    expect(fifty.status).toBe(200);
+    expect(fifty.body.refreshed_urls).toHaveLength(50);
+    expect(fake.calls('refresh-urls').map((c) => c.status)).toEqual([400, 400, 400, 400, 200]);
+  });
+
+  it('deleteAttachment(): 404 for any signature; refresh-urls leaves it and unknown URLs out', async () => {
+    const fake = await start();
+    const png = makePng(4, 4);
+    const kept = fake.attachment(png, { filename: 'kept.png' });
+    const byId = fake.attachment(png, { filename: 'a.png' });
+    const byUrl = fake.attachment(png, { filename: 'b.png' });
+    const stale = (await refreshUrls(fake, { attachment_urls: [byId.url] })).body.refreshed_urls[0]!
+      .refreshed;
+    fake.deleteAttachment(byId.id);
+    fake.deleteAttachment(byUrl.url.split('?')[0]!);
+    expect(() => fake.deleteAttachment(byId.id)).toThrow(/no attachment/);
+    for (const url of [byId.url, stale, byUrl.url]) {
+      const res = await fetch(url);
+      expect(res.status).toBe(404);
+      expect(await res.text()).toBe('This content is no longer available.');
+    }
+    expect(fake.fileBytes(byId.url)).toBeUndefined();
+
+    const never = `/ephemeral-attachments/${fake.applicationId}/1234567890123456789/x.png?ex=1&is=1&hm=00`;
+    const unknown = `${fake.baseUrl}${never}`;
+    const elsewhere = 'https://example.com/some/file.png';
+    const { status, body } = await refreshUrls(fake, {
+      attachment_urls: [byId.url, unknown, kept.url, byUrl.url, elsewhere],
+    });
+    expect(status).toBe(200);
+    expect(body.refreshed_urls.map((r) => r.original)).toEqual([kept.url]);
+    expect(await bytesOf(body.refreshed_urls[0]!.refreshed)).toEqual(png);
   });
 });

@@ -38,8 +38,13 @@ import { type FakeHandlerContext, FakeServer, type RecordedRequest } from './ser
  * /channels/{id}/messages, GET|PATCH|DELETE …/messages/{mid} · `cdn` GET|HEAD
  * /ephemeral-attachments/{app}/{id}/{name} (`attachment()`) and /attachments/{channel}/{id}/{name}
  * (uploads), only with their signed `?ex=&is=&hm=` before `ex` (else 404 "This content is no
- * longer available.") · `unauthorized` (bot routes without `Authorization: Bot <token>`; note
- * @discordjs/rest forgets its token on a 401) · `not-found`. Answers carry `x-ratelimit-*` headers.
+ * longer available.") · `refresh-urls` POST /attachments/refresh-urls `{attachment_urls}` (1–50
+ * URLs, else 400 50035) → 200 `{refreshed_urls: [{original, refreshed}]}`: one entry per URL
+ * whose path the fake serves (query, signature and expiry ignored), `refreshed` signed anew on
+ * `now` like any CDN URL; the fake's reading, as Discord doesn't say: URLs of deleted attachments
+ * and ones it never served are left out, not errors · `unauthorized` (bot routes without
+ * `Authorization: Bot <token>`; note @discordjs/rest forgets its token on a 401) · `not-found`.
+ * Answers carry `x-ratelimit-*` headers.
  *
  * Errors as Discord's `{message, code[, errors]}`: 10062 Unknown interaction (bad id/token,
  * expired, or first callback later than `responseDeadlineMs` on the `now` clock), 40060 already
@@ -47,17 +52,21 @@ import { type FakeHandlerContext, FakeServer, type RecordedRequest } from './ser
  * `expireToken()`), 10015 Unknown Webhook (wrong app, or no callback yet), 10008, 10003, 50001
  * (bot posting into a private channel it isn't in: `dm(user, {botMember: false})`), 50005, 50006
  * empty message, 50035 Invalid Form Body (content > 2000, > 10 embeds, unknown attachment ids, bad
- * command names, unknown message_reference), 413 40005 for a file over the per-file limit (the
- * interaction's `attachment_size_limit`, `attachmentSizeLimit` for channel posts) or files over
- * max(25 MiB, limit). Edits merge: omitted fields stay; `attachments` lists what stays (by id) and
- * which `files[n]` to add (`{id: n}`); without it, old ones stay and uploads are added. Deferred
- * replies carry flags 128 (loading) until their first edit. Filenames are sanitised (`[^\w.-]`→_).
+ * command names, unknown message_reference, `attachment_urls` not 1–50 absolute URLs), 413 40005
+ * for a file over the per-file limit (the interaction's `attachment_size_limit`,
+ * `attachmentSizeLimit` for channel posts) or files over max(25 MiB, limit). Edits merge: omitted
+ * fields stay; `attachments` lists what stays (by id) and which `files[n]` to add (`{id: n}`);
+ * without it, old ones stay and uploads are added. Deferred replies carry flags 128 (loading) until
+ * their first edit. Filenames are sanitised (`[^\w.-]`→_).
  *
  * Driving: `user()`, `guild()`, `channel(guildId?)`, `dm(user)`, `attachment(bytes, {filename})`,
  * `command({name, user, channelId, options})` and `press(message, customId, user)` (dispatch
  * INTERACTION_CREATE and return it; they throw without a gateway session: `await waitForReady()`),
  * `dispatch(t, d)`, `disconnect(code)`, `failNext(kind | 'any', fault, {times, retryAfter,
- * global})`, `expireToken(token)`, `now`. Inspecting: `calls(kind?)`, `callbacks(id)`,
+ * global})`, `expireToken(token)`, `expireAttachments()` (every CDN URL handed out so far 404s;
+ * `refresh-urls` gives working ones), `deleteAttachment(urlOrId)` (its bytes are gone: 404 for any
+ * signature, left out of `refresh-urls`), `now` (moving it past `cdnTtlMs` expires CDN URLs too,
+ * and interaction tokens with them). Inspecting: `calls(kind?)`, `callbacks(id)`,
  * `original(token)`, `followups(token)`, `message(id)`, `channelMessages(channelId)` (ephemeral
  * ones too), `allowedMentions(id)`, `commands(guildId?)`, `sessions()`, `fileBytes(url)`,
  * `waitForReady()`, `waitForCall()`, `waitForOriginal()`, `waitForMessage()`. FakeServer's
@@ -239,6 +248,7 @@ const ROUTES = [
   ['GET', /^\/channels\/(\d+)$/, 'channel', true, 'channelRoute'],
   ['POST', /^\/channels\/(\d+)\/messages$/, 'channel-message', true, 'postMessage'],
   ['GET PATCH DELETE', /^\/channels\/(\d+)\/messages\/(\d+)$/, 'channel-message', true, 'channelMessage'],
+  ['POST', /^\/attachments\/refresh-urls$/, 'refresh-urls', true, 'refreshUrls'],
 ] as const;
 
 const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -331,7 +341,8 @@ export class FakeDiscord {
   private readonly commandSets = new Map<string, Json[]>();
   private readonly sessionMap = new Map<string, Session>();
   private readonly sockets = new Set<WebSocket>();
-  private readonly cdnSecret = randomBytes(16);
+  /** Signs CDN URLs; `expireAttachments()` replaces it. */
+  private cdnSecret = randomBytes(16);
   private faults: {
     kind: string;
     fault: DiscordFault;
@@ -519,6 +530,29 @@ export class FakeDiscord {
     state.expired = true;
   }
 
+  /**
+   * Every CDN URL handed out so far (attachments and uploads) stops working now, as if its `ex`
+   * had passed, without moving `now` (which would also expire interaction tokens); the files stay,
+   * so `refresh-urls` re-signs them.
+   */
+  expireAttachments(): void {
+    this.cdnSecret = randomBytes(16);
+  }
+
+  /**
+   * Deletes an attachment's bytes (by URL, any query, or by attachment id): its CDN path answers
+   * 404 "This content is no longer available." for any signature, `refresh-urls` leaves it out and
+   * `fileBytes` returns undefined. Messages that list it are left as they are.
+   */
+  deleteAttachment(urlOrId: string): void {
+    const path = /^\d+$/.test(urlOrId)
+      ? [...this.cdn.keys()].find((p) => p.split('/')[3] === urlOrId)
+      : this.cdnPath(urlOrId);
+    if (path === undefined || !this.cdn.delete(path)) {
+      throw new Error(`FakeDiscord: no attachment ${urlOrId}`);
+    }
+  }
+
   // -------------------------------------------------------------------------------------------
   // Inspecting
 
@@ -567,7 +601,8 @@ export class FakeDiscord {
 
   /** The bytes behind a CDN URL (an upload or an `attachment()`), signature not checked. */
   fileBytes(url: string): Buffer | undefined {
-    return this.cdn.get(decodeURIComponent(new URL(url, this.baseUrl).pathname))?.bytes;
+    const path = this.cdnPath(url);
+    return path === undefined ? undefined : this.cdn.get(path)?.bytes;
   }
 
   waitForReady(timeoutMs = 10_000): Promise<GatewaySessionInfo> {
@@ -694,6 +729,15 @@ export class FakeDiscord {
 
   private signature(path: string, ex: string, is: string): string {
     return createHmac('sha256', this.cdnSecret).update(`${path}|${ex}|${is}`).digest('hex');
+  }
+
+  /** The decoded path of a CDN URL (any host, query ignored), the key of `cdn`. */
+  private cdnPath(url: string): string | undefined {
+    try {
+      return decodeURIComponent(new URL(url, this.baseUrl).pathname);
+    } catch {
+      return undefined;
+    }
   }
 
   private ownerId(): string {
@@ -1150,6 +1194,23 @@ export class FakeDiscord {
       throw new DiscordError(403, 50005, 'Cannot edit a message authored by another user');
     }
     return ok(this.editMessage(stored, asRecord(call.json), call.files, this.attachmentSizeLimit));
+  }
+
+  private refreshUrls(_m: string[], call: DiscordCall): Answer {
+    const urls = asRecord(call.json).attachment_urls;
+    if (!Array.isArray(urls)) {
+      throw formError('attachment_urls', 'BASE_TYPE_REQUIRED', 'This field is required');
+    }
+    if (urls.length < 1 || urls.length > 50) {
+      throw formError('attachment_urls', 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 50 in length.');
+    }
+    const bad = urls.findIndex((u) => typeof u !== 'string' || !URL.canParse(u));
+    if (bad >= 0) throw formError(`attachment_urls.${bad}`, 'URL_TYPE_INVALID_URL', 'Not a well formed URL.');
+    const refreshed_urls = (urls as string[]).flatMap((original) => {
+      const path = this.cdnPath(original);
+      return path !== undefined && this.cdn.has(path) ? [{ original, refreshed: this.signedUrl(path) }] : [];
+    });
+    return ok({ refreshed_urls });
   }
 
   private commandList(guildId?: string): Json[] {

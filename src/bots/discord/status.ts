@@ -6,121 +6,82 @@ import {
   ButtonStyle,
   ComponentType,
 } from 'discord.js';
-import { messageFor } from '../../core/messages.js';
+import { actionId } from '../../desk/actions.js';
+import { AGAIN_LABEL, CLIP_POSTED, linkText } from '../../desk/delivered.js';
+import { formatElapsed } from '../../desk/format.js';
 import {
   type FinalOutcome,
-  formatElapsed,
-  LINK_LIFETIME_TEXT,
+  failureText,
+  headline,
   type LiveState,
-  progressBar,
-  REFUND_NOTE,
-  refunded,
-  remainingMs,
-} from '../shared.js';
+  outcomeTitle,
+  PAID_NOTE,
+  type StatusView,
+  stopLabel,
+  stoppable,
+} from '../../desk/status.js';
+import { relativeTime } from './markdown.js';
+import { DISCORD_WORDS } from './words.js';
 
 /**
- * The status message of a Discord job, rendered: an embed that moves through the job's states and
- * the buttons under it. Pure: the bot and the worker post what these return.
+ * The status message of a Discord job: the desk's view rendered as an embed, with the stop button
+ * while the job can be stopped and Again once it is done. Pure: the bot, its status follower and
+ * the worker's delivery post what these return.
  */
 
+/** A message body as the REST API takes it (interaction webhook edits and channel posts). */
+export interface DiscordMessageBody {
+  content?: string;
+  embeds: APIEmbed[];
+  components: APIActionRowComponent<APIButtonComponentWithCustomId>[];
+  attachments?: { id: number; filename: string }[];
+}
+
 /** Every state a status shows: the live ones, and how the job ended. */
-export type JobState = LiveState | 'done' | 'failed' | 'cancelled';
+export type JobState = LiveState | 'cancelling' | 'done' | 'failed' | 'cancelled' | 'stopped';
 
 /** Embed colour of each state. */
 export const STATE_COLOURS: Record<JobState, number> = {
   queued: 0x99aab5,
   preparing: 0x5865f2,
+  submitting: 0x5865f2,
   submitted: 0x5865f2,
   generating: 0xfee75c,
   sending: 0x57f287,
+  cancelling: 0x4f545c,
   done: 0x57f287,
   failed: 0xed4245,
   cancelled: 0x4f545c,
+  stopped: 0x4f545c,
 };
 
-/** What a status says about one job. */
-export interface StatusView {
-  state: JobState;
+/** The facts of a job a status shows, live or final. */
+export interface JobFacts {
+  jobId: string;
   model: string;
-  /** Seconds. */
+  /** Seconds of clip. */
   duration: number;
+  prompt: string;
   /** The requester's user id, mentioned in the status. */
   userId: string;
-  /** Place in line while queued (1 = next). */
-  position?: number;
-  /** The provider's progress while generating, 0–100. */
-  percent?: number;
-  /** Since the request was taken (ms). */
-  elapsedMs: number;
-  /**
-   * How long the provider has been generating (ms), when known: the base of the ETA, which
-   * `elapsedMs` (time in our queue included) would overstate.
-   */
-  generatingMs?: number;
-  /** Epoch ms the view was taken at: the ETA is absolute. */
-  now: number;
-  /** The requester pressed Cancel; the worker's outcome follows. */
-  cancelling?: boolean;
-  prompt?: string;
 }
-
-/** The fields a final status keeps of the job. */
-export type FinalView = Pick<StatusView, 'model' | 'duration' | 'userId'> &
-  Partial<Pick<StatusView, 'elapsedMs' | 'prompt'>>;
-
-/** `<t:1763769600:R>`: Discord shows it in the reader's time zone, as "in 2 minutes". */
-export const relativeTime = (epochMs: number): string => `<t:${Math.round(epochMs / 1000)}:R>`;
 
 const PROMPT_SHOWN = 300;
 
-const promptText = (prompt: string | undefined): string | undefined => {
-  const p = prompt?.trim();
+/** The prompt as a quote, cut short. */
+function promptQuote(prompt: string): string | undefined {
+  const p = prompt.trim();
   if (!p) return undefined;
   const cut = p.length > PROMPT_SHOWN ? `${p.slice(0, PROMPT_SHOWN - 1)}…` : p;
   return cut
     .split('\n')
     .map((line) => `> ${line}`)
     .join('\n');
-};
-
-function headline(view: StatusView): string {
-  if (view.cancelling && !isFinished(view.state)) return '🚫 Cancelling…';
-  switch (view.state) {
-    case 'queued':
-      return view.position === undefined ? '⏳ Queued' : `⏳ Queued — #${view.position} in line`;
-    case 'preparing':
-      return '⚙️ Preparing your request…';
-    case 'submitted':
-      return "🕒 Submitted: waiting in the provider's queue";
-    case 'generating':
-      return '🎬 Generating…';
-    case 'sending':
-      return '📦 The clip is ready: sending it…';
-    case 'done':
-      return '✅ Done';
-    case 'failed':
-      return '❌ Failed';
-    case 'cancelled':
-      return '🚫 Cancelled';
-  }
 }
 
-const isFinished = (state: JobState): boolean =>
-  state === 'done' || state === 'failed' || state === 'cancelled';
-
-/**
- * When the clip should be ready, from the provider's progress and how long it has run; undefined
- * unless the job is generating with a percent between 0 and 100.
- */
-export function etaOf(view: StatusView): number | undefined {
-  if (view.state !== 'generating') return undefined;
-  const left = remainingMs(view.percent, view.generatingMs ?? view.elapsedMs);
-  return left === undefined ? undefined : view.now + left;
-}
-
-const jobFields = (view: FinalView): APIEmbedField[] => [
-  { name: 'Model', value: view.model, inline: true },
-  { name: 'Length', value: `${view.duration} s`, inline: true },
+const jobFields = (job: JobFacts): APIEmbedField[] => [
+  { name: 'Model', value: job.model, inline: true },
+  { name: 'Length', value: `${job.duration} s`, inline: true },
 ];
 
 const requesterField = (userId: string): APIEmbedField => ({
@@ -129,136 +90,98 @@ const requesterField = (userId: string): APIEmbedField => ({
   inline: true,
 });
 
-/** The embed of a job in any state: headline, model and length, place in line, progress, elapsed, ETA. */
-export function statusEmbed(view: StatusView): APIEmbed {
-  const fields = jobFields(view);
+const row = (
+  ...buttons: APIButtonComponentWithCustomId[]
+): APIActionRowComponent<APIButtonComponentWithCustomId>[] =>
+  buttons.length === 0 ? [] : [{ type: ComponentType.ActionRow, components: buttons }];
+
+/** A button of ours: its label, style and action id. */
+export const button = (
+  label: string,
+  style: APIButtonComponentWithCustomId['style'],
+  customId: string,
+): APIButtonComponentWithCustomId => ({ type: ComponentType.Button, style, label, custom_id: customId });
+
+/** A job's facts as its status view has them. */
+export const factsOf = (view: StatusView): JobFacts => ({
+  jobId: view.jobId,
+  model: view.model,
+  duration: view.duration,
+  prompt: view.prompt,
+  userId: view.requester.userId,
+});
+
+/**
+ * An unfinished job: the desk's headline, model and length, place in line, elapsed time, the ETA as
+ * a Discord timestamp (it counts down in the reader's client, with no edit), the requester, the
+ * prompt; the note that stopping it now still counts once the provider has it; and the stop button,
+ * labelled with what pressing it means.
+ */
+export function liveMessage(view: StatusView): DiscordMessageBody {
+  const job = factsOf(view);
+  const fields = jobFields(job);
   if (view.state === 'queued' && view.position !== undefined) {
     fields.push({ name: 'Queue', value: `#${view.position}`, inline: true });
   }
-  const percent =
-    view.state === 'generating'
-      ? view.percent
-      : view.state === 'sending' || view.state === 'done'
-        ? 100
-        : undefined;
-  if (percent !== undefined) {
-    const shown = Math.max(0, Math.min(100, Math.round(percent)));
-    fields.push({ name: 'Progress', value: `${progressBar(shown)} ${shown}%`, inline: false });
-  }
   fields.push({ name: 'Elapsed', value: formatElapsed(view.elapsedMs), inline: true });
-  const eta = etaOf(view);
-  if (eta !== undefined) fields.push({ name: 'ETA', value: relativeTime(eta), inline: true });
-  fields.push(requesterField(view.userId));
-
-  const embed: APIEmbed = { title: headline(view), color: STATE_COLOURS[view.state], fields };
-  const prompt = promptText(view.prompt);
+  if (view.etaAt !== undefined) fields.push({ name: 'ETA', value: relativeTime(view.etaAt), inline: true });
+  fields.push(requesterField(job.userId));
+  const embed: APIEmbed = {
+    title: headline(view),
+    color: STATE_COLOURS[view.cancelling ? 'cancelling' : view.state],
+    fields,
+  };
+  const prompt = promptQuote(job.prompt);
   if (prompt) embed.description = prompt;
-  return embed;
-}
-
-/** Custom ids of the status buttons: `cancel:<jobId>`, `again:<jobId>`. */
-export const BUTTON_ACTIONS = ['cancel', 'again'] as const;
-export type ButtonAction = (typeof BUTTON_ACTIONS)[number];
-
-export const customId = (action: ButtonAction, jobId: string): string => `${action}:${jobId}`;
-
-/** A button's custom id read back; undefined when it is none of ours. */
-export function parseCustomId(id: string): { action: ButtonAction; jobId: string } | undefined {
-  const at = id.indexOf(':');
-  const action = id.slice(0, at);
-  const jobId = id.slice(at + 1);
-  if (at <= 0 || jobId === '' || !(BUTTON_ACTIONS as readonly string[]).includes(action)) return undefined;
-  return { action: action as ButtonAction, jobId };
-}
-
-/**
- * The buttons under a status: Cancel while the job can still be stopped (queued up to generating;
- * not once the clip is made and sending, when cancelling would change nothing), none while a cancel
- * is under way; Again when it is done; none after a failure or a cancel.
- */
-export function statusButtons(
-  jobId: string,
-  state: JobState,
-  cancelling = false,
-): APIActionRowComponent<APIButtonComponentWithCustomId>[] {
-  const row = (button: APIButtonComponentWithCustomId) => [
-    { type: ComponentType.ActionRow as const, components: [button] },
-  ];
-  switch (state) {
-    case 'queued':
-    case 'preparing':
-    case 'submitted':
-    case 'generating':
-      if (cancelling) return [];
-      return row({
-        type: ComponentType.Button,
-        style: ButtonStyle.Danger,
-        label: 'Cancel',
-        emoji: { name: '✖️' },
-        custom_id: customId('cancel', jobId),
-      });
-    case 'done':
-      return row({
-        type: ComponentType.Button,
-        style: ButtonStyle.Secondary,
-        label: 'Again',
-        emoji: { name: '🔁' },
-        custom_id: customId('again', jobId),
-      });
-    default:
-      return [];
-  }
+  if (view.paid) embed.footer = { text: PAID_NOTE };
+  const stop = stoppable(view)
+    ? row(button(stopLabel(view), ButtonStyle.Danger, actionId({ kind: 'cancel', jobId: view.jobId })))
+    : [];
+  return { embeds: [embed], components: stop };
 }
 
 /** The state an outcome ends a job in. */
-export const outcomeState = (outcome: FinalOutcome): JobState =>
-  outcome.kind !== 'failure' ? 'done' : outcome.error.id === 'cancelled' ? 'cancelled' : 'failed';
+export function outcomeState(outcome: FinalOutcome): JobState {
+  if (outcome.kind !== 'failure') return 'done';
+  if (outcome.error.id !== 'cancelled') return 'failed';
+  return outcome.refunded ? 'cancelled' : 'stopped';
+}
 
-const mb = (bytes: number): string => `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
-
-/**
- * The embed of a finished job: done (the clip is in the message), done as a link (too big to upload;
- * how long the link lives), a failure (the reason, and that it did not count against the quota unless
- * the clip was made), or cancelled.
- */
-export function finalEmbed(outcome: FinalOutcome, view: FinalView): APIEmbed {
-  const state = outcomeState(outcome);
-  const took = view.elapsedMs === undefined ? '' : ` in ${formatElapsed(view.elapsedMs)}`;
-  let title: string;
-  let description: string;
+/** What a final status says under its title: the clip, the link, or the reason and the quota. */
+function outcomeText(outcome: FinalOutcome): string {
   switch (outcome.kind) {
     case 'clip':
-      title = `✅ Done${took}`;
-      description = 'Here is your clip.';
-      break;
+      return CLIP_POSTED;
     case 'link': {
-      title = `✅ Done${took}`;
-      const lives =
-        outcome.expiresAt === undefined
-          ? `download it soon: ${LINK_LIFETIME_TEXT}`
-          : `download it soon: the link expires ${relativeTime(outcome.expiresAt)}`;
-      description =
-        `At ${mb(outcome.size)} the clip is too big to upload here, so here is a link` +
-        `${outcome.url === undefined ? '' : `:\n${outcome.url}`}\n(${lives}).`;
-      break;
+      const said = linkText(
+        outcome.size,
+        outcome.expiresAt === undefined ? undefined : relativeTime(outcome.expiresAt),
+      );
+      return outcome.url === undefined ? `${said}.` : `${said}:\n${outcome.url}`;
     }
     case 'failure':
-      if (state === 'cancelled') {
-        title = '🚫 Cancelled';
-        description = REFUND_NOTE;
-      } else {
-        title = '❌ Failed';
-        description = refunded(outcome.error)
-          ? `${messageFor(outcome.error)}\n${REFUND_NOTE}`
-          : messageFor(outcome.error);
-      }
-      break;
+      return failureText(outcome, DISCORD_WORDS);
   }
-  const prompt = promptText(view.prompt);
-  return {
-    title,
-    description: prompt ? `${prompt}\n\n${description}` : description,
+}
+
+/**
+ * A finished job: the desk's title (done, failed, cancelled and refunded, stopped and charged), the
+ * prompt, then the clip's words, the link, or the reason and what it means for the quota; Again once
+ * it is done.
+ */
+export function finalMessage(outcome: FinalOutcome, job: JobFacts, elapsedMs?: number): DiscordMessageBody {
+  const state = outcomeState(outcome);
+  const prompt = promptQuote(job.prompt);
+  const text = outcomeText(outcome);
+  const embed: APIEmbed = {
+    title: outcomeTitle(outcome, elapsedMs),
+    description: prompt ? `${prompt}\n\n${text}` : text,
     color: STATE_COLOURS[state],
-    fields: [...jobFields(view), requesterField(view.userId)],
+    fields: [...jobFields(job), requesterField(job.userId)],
   };
+  const again =
+    state === 'done'
+      ? row(button(AGAIN_LABEL, ButtonStyle.Secondary, actionId({ kind: 'again', jobId: job.jobId })))
+      : [];
+  return { embeds: [embed], components: again };
 }

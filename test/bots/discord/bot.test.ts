@@ -1,9 +1,17 @@
 import type { APIMessage } from 'discord.js';
 import { describe, expect, it } from 'vitest';
 import { userKey } from '../../../src/core/request.js';
-import { DC_TOKEN, type DiscordHarness, discordHarnesses, OPT } from '../../helpers/discord.js';
+import {
+  buttonIds,
+  buttonLabels,
+  DC_TOKEN,
+  type DiscordHarness,
+  discordHarnesses,
+  OPT,
+  textOf,
+} from '../../helpers/discord.js';
 import { everythingSent, nothingQueued as nothingQueuedFor } from '../../helpers/harness.js';
-import { documentPdf, makePng, photoJpeg } from '../../helpers/media.js';
+import { clipMp4, documentPdf, makePng, photoJpeg } from '../../helpers/media.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const harness = discordHarnesses();
@@ -18,8 +26,7 @@ const clipOf = (t: DiscordHarness, m: APIMessage): Buffer | undefined => {
 };
 
 /** The custom id of a message's first button, if any. */
-const firstButton = (m: APIMessage): string | undefined =>
-  (m.components?.[0] as { components?: { custom_id?: string }[] } | undefined)?.components?.[0]?.custom_id;
+const firstButton = (m: APIMessage): string | undefined => buttonIds(m)[0];
 
 const callbackTypes = (t: DiscordHarness, interactionId: string): number[] =>
   t.dc.callbacks(interactionId).map((c) => (c.json as { type: number }).type);
@@ -32,8 +39,7 @@ function leaks(t: DiscordHarness, interactionTokens: string[]): string[] {
   );
 }
 
-const nothingQueued = (t: DiscordHarness): Promise<void> =>
-  nothingQueuedFor(t, { platform: 'discord', userId: t.alice.id });
+const nothingQueued = (t: DiscordHarness): Promise<void> => nothingQueuedFor(t, t.aliceRequester);
 
 describe('discord bot: /video and /reference end to end', () => {
   it('/video with text: deferred at once, a live status, then the provider clip uploaded into the reply', async () => {
@@ -130,11 +136,14 @@ describe('discord bot: /video and /reference end to end', () => {
   });
 });
 
-describe('discord bot: bad input gets an immediate ephemeral reply; nothing is queued or charged', () => {
+describe('discord bot: bad input gets an immediate ephemeral reply in Discord’s words; nothing is queued or charged', () => {
+  const jpeg = (t: DiscordHarness, filename = 'a.jpg') =>
+    t.dc.attachment(photoJpeg(), { filename, contentType: 'image/jpeg', width: 480, height: 360 });
   const cases: {
     name: string;
+    command?: 'video' | 'reference';
     options: (t: DiscordHarness) => Parameters<DiscordHarness['run']>[1];
-    reply: RegExp;
+    reply: RegExp | string;
   }[] = [
     {
       name: 'a PDF as first_frame',
@@ -146,7 +155,7 @@ describe('discord bot: bad input gets an immediate ephemeral reply; nothing is q
           value: t.dc.attachment(documentPdf(), { filename: 'report.pdf', contentType: 'application/pdf' }),
         },
       ],
-      reply: /is a PDF; please send a JPEG or PNG image/,
+      reply: '`first_frame` is a PDF; please send a JPEG or PNG image.',
     },
     {
       name: 'an oversized image',
@@ -164,7 +173,57 @@ describe('discord bot: bad input gets an immediate ephemeral reply; nothing is q
           }),
         },
       ],
-      reply: /40 MB; the limit is 20 MB/,
+      reply: '`first_frame` is 40 MB; the limit is 20 MB.',
+    },
+    {
+      name: 'a video as the second reference image',
+      command: 'reference',
+      options: (t) => [
+        { name: 'prompt', type: OPT.string, value: 'two friends' },
+        { name: 'image1', type: OPT.attachment, value: jpeg(t) },
+        {
+          name: 'image2',
+          type: OPT.attachment,
+          value: t.dc.attachment(clipMp4(), { filename: 'clip.mp4', contentType: 'video/mp4' }),
+        },
+      ],
+      reply: '`image2` is an MP4 video; please send a JPEG or PNG image.',
+    },
+    {
+      name: 'a small image as image3, with image2 left out',
+      command: 'reference',
+      options: (t) => [
+        { name: 'prompt', type: OPT.string, value: 'two friends' },
+        { name: 'image1', type: OPT.attachment, value: jpeg(t) },
+        {
+          name: 'image3',
+          type: OPT.attachment,
+          value: t.dc.attachment(makePng(100, 100), {
+            filename: 'tiny.png',
+            contentType: 'image/png',
+            width: 100,
+            height: 100,
+          }),
+        },
+      ],
+      reply: '`image3` is too small: each side must be at least 300 pixels.',
+    },
+    {
+      name: 'a negative prompt on a model that takes none',
+      options: () => [
+        { name: 'prompt', type: OPT.string, value: 'a fox' },
+        { name: 'model', type: OPT.string, value: 'kling-o1' },
+        { name: 'negative_prompt', type: OPT.string, value: 'blurry' },
+      ],
+      reply: 'kling-o1 does not take `negative_prompt`. Models that do: kling-2.5-turbo-pro.',
+    },
+    {
+      name: 'mode: std with the default model',
+      options: () => [
+        { name: 'prompt', type: OPT.string, value: 'a fox' },
+        { name: 'mode', type: OPT.string, value: 'std' },
+      ],
+      reply: 'kling-2.5-turbo-pro has no "std" mode. Choose one of: pro. Models that have std: kling-o1.',
     },
     {
       name: 'an over-long prompt',
@@ -184,41 +243,25 @@ describe('discord bot: bad input gets an immediate ephemeral reply; nothing is q
       options: (t) => [
         { name: 'prompt', type: OPT.string, value: 'a fox' },
         { name: 'model', type: OPT.string, value: 'kling-o3-pro' },
-        {
-          name: 'first_frame',
-          type: OPT.attachment,
-          value: t.dc.attachment(photoJpeg(), {
-            filename: 'a.jpg',
-            contentType: 'image/jpeg',
-            width: 480,
-            height: 360,
-          }),
-        },
-        {
-          name: 'last_frame',
-          type: OPT.attachment,
-          value: t.dc.attachment(photoJpeg(), {
-            filename: 'b.jpg',
-            contentType: 'image/jpeg',
-            width: 480,
-            height: 360,
-          }),
-        },
+        { name: 'first_frame', type: OPT.attachment, value: jpeg(t) },
+        { name: 'last_frame', type: OPT.attachment, value: jpeg(t, 'b.jpg') },
       ],
-      reply: /kling-o3-pro/,
+      reply:
+        /kling-o3-pro can't make a clip from a first and a last frame.*Models that can: kling-2\.5-turbo-pro, kling-o1/,
     },
   ];
   for (const c of cases) {
     it(`${c.name}`, async () => {
       const t = await harness();
-      const i = t.run('video', c.options(t));
+      const i = t.run(c.command ?? 'video', c.options(t));
       const answer = await t.dc.waitForCall('callback', (call) =>
         call.path.startsWith(`/interactions/${i.id}/`),
       );
       const body = answer.json as { type: number; data: { content: string; flags: number } };
       expect(body.type).toBe(4);
       expect(body.data.flags & 64).toBe(64);
-      expect(body.data.content).toMatch(c.reply);
+      if (typeof c.reply === 'string') expect(body.data.content).toBe(c.reply);
+      else expect(body.data.content).toMatch(c.reply);
       await nothingQueued(t);
     });
   }
@@ -257,6 +300,17 @@ describe('discord bot: under load and without Redis', () => {
     const reply = await t.reply(i.token, (m) => /busy/.test(m.content ?? ''));
     expect(callbackTypes(t, i.id)).toEqual([5]);
     expect(reply.content).toMatch(/try again in a minute/);
+  });
+
+  it('with Redis stopped, /quota and /cancel are deferred and answer busy, privately', async () => {
+    const t = await harness({ workers: false, env: { REDIS_URL: 'redis://127.0.0.1:1' } });
+    for (const name of ['quota', 'cancel']) {
+      const i = t.run(name);
+      expect((await t.answer(i.token)).content).toBe(
+        'The service is busy right now. Please try again in a minute.',
+      );
+      expect(callbackTypes(t, i.id)).toEqual([5]);
+    }
   });
 });
 
@@ -324,27 +378,28 @@ describe('discord bot: status pacing', () => {
 });
 
 describe('discord bot: buttons and small commands', () => {
-  it('Cancel by the requester stops the job and refunds; another member is refused', async () => {
-    const t = await harness({ pollsToComplete: 10_000 });
+  it('Cancel while the job is still queued stops it and refunds; another member is refused', async () => {
+    // No workers yet: the job waits in the queue, the provider has nothing.
+    const t = await harness({ workers: false });
     const i = t.run('video', [{ name: 'prompt', type: OPT.string, value: 'a slow sunrise' }]);
     const status = await t.reply(i.token, (m) => (m.components?.length ?? 0) > 0);
-    await waitFor(() => t.rh.submitCount() === 1);
+    expect(textOf(status)).toMatch(/Queued/);
     const cancel = firstButton(status) as string;
 
     const bob = t.dc.user(undefined, 'bob');
     const refused = t.dc.press(status, cancel, bob);
-    const refusal = await t.dc.waitForCall('callback', (c) =>
-      c.path.startsWith(`/interactions/${refused.id}/`),
-    );
-    expect(refusal.json).toMatchObject({
-      type: 4,
-      data: { flags: 64, content: expect.stringMatching(/Only the person who asked/) },
-    });
+    expect((await t.answer(refused.token)).content).toMatch(/Only the person who asked/);
 
-    t.dc.press(status, cancel, t.alice);
+    const pressed = t.dc.press(status, cancel, t.alice);
+    expect((await t.answer(pressed.token)).content).toBe(
+      "Cancelling… this one won't count against your quota.",
+    );
+    t.startWorkers();
     const cancelled = await t.reply(i.token, (m) => /Cancelled/.test(m.embeds?.[0]?.title ?? ''));
+    expect(textOf(cancelled)).toContain('This one did not count against your quota.');
     expect(cancelled.components ?? []).toHaveLength(0);
-    expect((await t.app.quota.usage(userKey({ platform: 'discord', userId: t.alice.id }))).used).toBe(0);
+    expect(t.rh.submitCount() + t.rw.submitCount()).toBe(0);
+    expect((await t.app.quota.usage(userKey(t.aliceRequester))).used).toBe(0);
   });
 
   it('Again repeats a finished clip with the same settings, as a new request', async () => {
@@ -354,20 +409,21 @@ describe('discord bot: buttons and small commands', () => {
       { name: 'duration', type: OPT.integer, value: 10 },
     ]);
     const final = await t.reply(i.token, done);
+    expect(buttonLabels(final)).toEqual(['🔁 Again']);
     const again = t.dc.press(final, firstButton(final) as string, t.alice);
     const second = await t.reply(again.token, done);
+    expect(callbackTypes(t, again.id)).toEqual([5]);
     expect(clipOf(t, second)?.equals(t.rh.video)).toBe(true);
     const bodies = t.rh.submitted();
     expect(bodies).toHaveLength(2);
     expect(bodies[1]).toEqual(bodies[0]);
-    expect((await t.app.quota.usage(userKey({ platform: 'discord', userId: t.alice.id }))).used).toBe(2);
+    expect((await t.app.quota.usage(userKey(t.aliceRequester))).used).toBe(2);
   });
 
-  it('answers /models, /quota and /help privately', async () => {
+  it('answers /models and /help at once, and /quota after a defer, privately', async () => {
     const t = await harness();
     for (const [name, pattern] of [
       ['models', /kling-o3-pro/],
-      ['quota', /5 videos left|0 of 5/],
       ['help', /\/video/],
     ] as const) {
       const i = t.run(name);
@@ -377,6 +433,9 @@ describe('discord bot: buttons and small commands', () => {
         data: { flags: 64, content: expect.stringMatching(pattern) },
       });
     }
+    const quota = t.run('quota');
+    expect((await t.answer(quota.token)).content).toMatch(/5 videos left[\s\S]*Used today: 0 of 5/);
+    expect(callbackTypes(t, quota.id)).toEqual([5]);
   });
 });
 

@@ -4,17 +4,13 @@ import type {
   RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import {
-  type AttachmentLike,
-  buildCommands,
-  type CommandOptions,
-  checkCommand,
-  DISCORD_LIMITS,
-  requestFromOptions,
-} from '../../../src/bots/discord/commands.js';
-import { CATALOG, MIB, type ModelSpec } from '../../../src/core/catalog.js';
+import { buildCommands, DISCORD_LIMITS } from '../../../src/bots/discord/commands.js';
+import { type AttachmentLike, type CommandOptions, commandOf } from '../../../src/bots/discord/options.js';
+import { DISCORD } from '../../../src/bots/discord/platform.js';
+import { CATALOG } from '../../../src/catalog/models.js';
+import { MIB, type ModelSpec } from '../../../src/core/catalog.js';
 import { messageFor } from '../../../src/core/messages.js';
-import type { GenerationRequest } from '../../../src/core/request.js';
+import { checkCommand } from '../../../src/desk/request.js';
 
 type Command = RESTPostAPIChatInputApplicationCommandsJSONBody;
 type Option = APIApplicationCommandBasicOption;
@@ -93,12 +89,12 @@ function checkLimits(commands: Command[]): void {
 }
 
 describe('buildCommands with the shipped catalog', () => {
-  const commands = buildCommands();
+  const commands = buildCommands(CATALOG);
   const video = byName(commands, 'video');
   const reference = byName(commands, 'reference');
 
-  it('defines /video, /reference, /models, /quota and /help as chat-input commands', () => {
-    expect(commands.map((c) => c.name)).toEqual(['video', 'reference', 'models', 'quota', 'help']);
+  it('defines /video, /reference, /models, /quota, /cancel and /help as chat-input commands', () => {
+    expect(commands.map((c) => c.name)).toEqual(['video', 'reference', 'models', 'quota', 'cancel', 'help']);
     for (const c of commands) expect(c.type).toBe(1);
   });
 
@@ -143,11 +139,15 @@ describe('buildCommands with the shipped catalog', () => {
     expect(optionOf(reference, 'mode')).toBeUndefined();
   });
 
-  it('offers sound, a negative prompt and a reference video only where a model takes them', () => {
+  it('offers sound, a negative prompt, a guidance scale and a reference video only where a model takes them', () => {
     expect(option(reference, 'sound').type).toBe(5);
     expect(optionOf(video, 'sound')).toBeUndefined();
     expect(option(video, 'negative_prompt').description).toContain('kling-2.5-turbo-pro');
+    expect(option(video, 'negative_prompt')).toMatchObject({ min_length: 2, max_length: 2500 });
     expect(optionOf(reference, 'negative_prompt')).toBeUndefined();
+    expect(option(video, 'cfg_scale')).toMatchObject({ type: 10, min_value: 0, max_value: 1 });
+    expect(option(video, 'cfg_scale').description).toContain('(kling-2.5-turbo-pro)');
+    expect(optionOf(reference, 'cfg_scale')).toBeUndefined();
     expect(option(reference, 'reference_video').type).toBe(11);
     expect(optionOf(video, 'reference_video')).toBeUndefined();
   });
@@ -160,6 +160,7 @@ describe('buildCommands with the shipped catalog', () => {
       'aspect_ratio',
       'negative_prompt',
       'mode',
+      'cfg_scale',
       'first_frame',
       'last_frame',
     ]);
@@ -196,8 +197,10 @@ describe('buildCommands with the shipped catalog', () => {
     expect(reference.description).toContain('up to 7 images');
   });
 
-  it('/models, /quota and /help take no options', () => {
-    for (const name of ['models', 'quota', 'help']) expect(byName(commands, name).options).toBeUndefined();
+  it('/models, /quota, /cancel and /help take no options', () => {
+    for (const name of ['models', 'quota', 'cancel', 'help']) {
+      expect(byName(commands, name).options).toBeUndefined();
+    }
   });
 });
 
@@ -216,7 +219,7 @@ describe('buildCommands follows the catalog', () => {
     expect(choiceValues(option(video, 'aspect_ratio'))).toEqual(['16:9', '9:16', '1:1', '21:9']);
     expect(option(video, 'mode').description).toContain('kling-o1 and kling-3');
     // The shipped catalog's commands are untouched by the other catalog.
-    expect(choiceValues(option(byName(buildCommands(), 'video'), 'duration'))).toEqual([5, 10]);
+    expect(choiceValues(option(byName(buildCommands(CATALOG), 'video'), 'duration'))).toEqual([5, 10]);
   });
 
   it('a new reference model with more images, sound and no reference video', () => {
@@ -262,8 +265,14 @@ describe('buildCommands follows the catalog', () => {
   });
 
   it('leaves out a command no model serves', () => {
-    expect(buildCommands([o3]).map((c) => c.name)).toEqual(['reference', 'models', 'quota', 'help']);
-    expect(buildCommands([o1]).map((c) => c.name)).toEqual(['video', 'models', 'quota', 'help']);
+    expect(buildCommands([o3]).map((c) => c.name)).toEqual([
+      'reference',
+      'models',
+      'quota',
+      'cancel',
+      'help',
+    ]);
+    expect(buildCommands([o1]).map((c) => c.name)).toEqual(['video', 'models', 'quota', 'cancel', 'help']);
   });
 
   it('a text-only catalog has no frame options', () => {
@@ -279,6 +288,15 @@ describe('buildCommands follows the catalog', () => {
     const commands = buildCommands([wordy]);
     checkLimits(commands);
   });
+
+  it('a setting only some models of a command take names them; one all take names none', () => {
+    const both = variant(o1, { id: 'o1-neg', negativePrompt: { minLength: 1, maxLength: 100 } });
+    const video = byName(buildCommands([o1, both]), 'video');
+    expect(option(video, 'negative_prompt').description).toBe('What to keep out of the clip (o1-neg)');
+    const all = byName(buildCommands([both]), 'video');
+    expect(option(all, 'negative_prompt').description).toBe('What to keep out of the clip');
+    expect(optionOf(all, 'mode')?.description).toBe('Quality: std or pro');
+  });
 });
 
 /** Options as a ChatInputCommandInteraction gives them, from a plain object. */
@@ -287,9 +305,11 @@ function options(values: Record<string, string | number | boolean | AttachmentLi
     const v = values[name];
     return v !== undefined && ok(v) ? v : null;
   };
+  const isNumber = (v: unknown): v is number => typeof v === 'number';
   return {
     getString: (n) => get(n, (v): v is string => typeof v === 'string'),
-    getInteger: (n) => get(n, (v): v is number => typeof v === 'number'),
+    getInteger: (n) => get(n, isNumber),
+    getNumber: (n) => get(n, isNumber),
     getBoolean: (n) => get(n, (v): v is boolean => typeof v === 'boolean'),
     getAttachment: (n) => get(n, (v): v is AttachmentLike => typeof v === 'object'),
   };
@@ -309,7 +329,7 @@ const attachment = (name: string, extra: Partial<AttachmentLike> = {}): Attachme
 });
 
 const refOf = (a: AttachmentLike) => ({
-  source: { kind: 'url', url: a.url },
+  source: { kind: 'discord', id: a.url },
   filename: a.filename,
   contentType: a.content_type,
   size: a.size,
@@ -317,245 +337,181 @@ const refOf = (a: AttachmentLike) => ({
   height: a.height,
 });
 
-describe('requestFromOptions', () => {
+const WHO = {
+  requester: { platform: DISCORD, userId: '42' },
+  target: { platform: DISCORD, data: { channelId: '1' } },
+};
+
+/** A command's options as the desk's command. */
+const parse = (name: 'video' | 'reference', values: Parameters<typeof options>[0]) =>
+  commandOf(name, options(values), WHO);
+
+/** The reply a command gets from the desk's pure check, in Discord's words. */
+function refusal(
+  name: 'video' | 'reference',
+  values: Parameters<typeof options>[0],
+  catalog = CATALOG,
+): string {
+  const { command, words } = parse(name, values);
+  const checked = checkCommand(command, catalog);
+  if (checked.ok) throw new Error(`expected a refusal of ${JSON.stringify(values)}`);
+  return messageFor(checked.error, words);
+}
+
+describe('commandOf: a slash command as the desk’s command', () => {
   it("a ChatInputCommandInteraction's options are CommandOptions", () => {
     expectTypeOf<ChatInputCommandInteraction['options']>().toExtend<CommandOptions>();
   });
 
-  it('/video with a prompt alone: the default model, nothing else', () => {
-    expect(requestFromOptions('video', options({ prompt: 'a fox in the snow' }))).toEqual({
-      model: 'kling-2.5-turbo-pro',
+  it('/video with a prompt alone: no settings, no attachments, the requester and target as given', () => {
+    expect(parse('video', { prompt: 'a fox in the snow' }).command).toEqual({
+      command: 'video',
+      ...WHO,
       prompt: 'a fox in the snow',
+      settings: {},
+      attachments: [],
     });
   });
 
-  it('maps every /video option to its request field', () => {
-    const request = requestFromOptions(
-      'video',
-      options({
-        prompt: 'waves',
-        model: 'kling-o1',
-        duration: 10,
-        aspect_ratio: '9:16',
-        negative_prompt: 'blur',
-        mode: 'pro',
-        sound: false,
-      }),
-    );
-    expect(request).toEqual({
-      model: 'kling-o1',
+  it('maps every setting option to its neutral key, by the desk’s declarations', () => {
+    const { command } = parse('video', {
       prompt: 'waves',
+      model: 'kling-o1',
+      duration: 10,
+      aspect_ratio: '9:16',
+      negative_prompt: 'blur',
+      mode: 'pro',
+      cfg_scale: 0.7,
+      sound: false,
+    });
+    expect(command.settings).toEqual({
+      model: 'kling-o1',
       duration: 10,
       aspectRatio: '9:16',
       negativePrompt: 'blur',
       quality: 'pro',
+      cfgScale: 0.7,
       sound: false,
     });
   });
 
-  it('turns attachments into URL image references with what Discord says of them', () => {
-    const first = attachment('first.png');
-    const last = attachment('last.jpg', { content_type: 'image/jpeg', width: 640, height: 480 });
-    const request = requestFromOptions(
-      'video',
-      options({ prompt: 'x y', first_frame: first, last_frame: last }),
-    );
-    expect(request.firstFrame).toEqual(refOf(first));
-    expect(request.lastFrame).toEqual(refOf(last));
-    expect(JSON.stringify(request)).not.toContain('media.discordapp.net');
+  it('a blank model or ratio counts as not given', () => {
+    expect(parse('video', { prompt: 'x y', model: '  ', aspect_ratio: '' }).command.settings).toEqual({});
   });
 
-  it('leaves out what Discord does not know (no content type, no dimensions)', () => {
+  it('frames go in the places their options name, as discord media references', () => {
+    const first = attachment('first.png');
+    const last = attachment('last.jpg', { content_type: 'image/jpeg', width: 640, height: 480 });
+    const { command } = parse('video', { prompt: 'x y', first_frame: first, last_frame: last });
+    expect(command.attachments).toEqual([
+      { ref: refOf(first), kind: 'image', slot: 'first' },
+      { ref: refOf(last), kind: 'image', slot: 'last' },
+    ]);
+    expect(JSON.stringify(command)).not.toContain('media.discordapp.net');
+  });
+
+  it('leaves out what Discord does not know; reads discord.js’s Attachment shape too', () => {
     const doc = attachment('notes.pdf', { width: null, height: null, size: 5000 });
     delete doc.content_type;
-    const request = requestFromOptions('video', options({ prompt: 'x y', first_frame: doc }));
-    expect(request.firstFrame).toEqual({
-      source: { kind: 'url', url: doc.url },
+    expect(parse('video', { prompt: 'x y', first_frame: doc }).command.attachments[0]?.ref).toEqual({
+      source: { kind: 'discord', id: doc.url },
       filename: 'notes.pdf',
       size: 5000,
     });
-  });
-
-  it("reads discord.js's Attachment shape too (name, contentType)", () => {
-    const request = requestFromOptions(
-      'video',
-      options({
-        prompt: 'x y',
-        first_frame: {
-          url: 'https://cdn.discordapp.com/a.png',
-          name: 'a.png',
-          contentType: 'image/png',
-          size: 10,
-          width: 400,
-          height: 300,
-        },
-      }),
-    );
-    expect(request.firstFrame).toEqual({
-      source: { kind: 'url', url: 'https://cdn.discordapp.com/a.png' },
+    const shaped = {
+      url: 'https://cdn.discordapp.com/a.png',
+      name: 'a.png',
+      contentType: 'image/png',
+      size: 10,
+    };
+    expect(parse('video', { prompt: 'x y', first_frame: shaped }).command.attachments[0]?.ref).toEqual({
+      source: { kind: 'discord', id: shaped.url },
       filename: 'a.png',
       contentType: 'image/png',
       size: 10,
-      width: 400,
-      height: 300,
     });
   });
 
-  it('/reference: images in option order (gaps skipped), a reference video, the reference default model', () => {
+  it('/reference: images in option order (gaps skipped), and the reference video as a video', () => {
     const one = attachment('one.png');
     const three = attachment('three.png');
     const video = attachment('move.mp4', { content_type: 'video/mp4', width: 1280, height: 720 });
-    const request = requestFromOptions(
-      'reference',
-      options({
-        prompt: 'two friends',
-        image1: one,
-        image3: three,
-        reference_video: video,
-        duration: 8,
-        sound: true,
-      }),
-    );
-    expect(request).toEqual({
-      model: 'kling-o3-pro',
-      prompt: 'two friends',
-      references: [refOf(one), refOf(three)],
-      referenceVideo: refOf(video),
-      duration: 8,
-      sound: true,
+    const { command } = parse('reference', {
+      prompt: 'two',
+      image1: one,
+      image3: three,
+      reference_video: video,
     });
-  });
-
-  it('with no model chosen, picks one that does what the images ask for', () => {
-    const textOnly = variant(o1, { id: 'words', modes: ['text'], aspectRatioModes: ['text'] });
-    const framing = variant(o1, { id: 'frames' });
-    const catalog = [textOnly, framing, o3];
-    expect(requestFromOptions('video', options({ prompt: 'x y' }), catalog).model).toBe('words');
-    expect(
-      requestFromOptions('video', options({ prompt: 'x y', first_frame: attachment('a.png') }), catalog)
-        .model,
-    ).toBe('frames');
-    expect(
-      requestFromOptions('reference', options({ prompt: 'x y', image1: attachment('a.png') }), [o1]).model,
-    ).toBe('kling-o3-pro');
-  });
-
-  it('a blank model or ratio counts as not given', () => {
-    const request = requestFromOptions('video', options({ prompt: 'x y', model: '  ', aspect_ratio: '' }));
-    expect(request).toEqual({ model: 'kling-2.5-turbo-pro', prompt: 'x y' });
+    expect(command.attachments).toEqual([
+      { ref: refOf(one), kind: 'image', slot: 'reference' },
+      { ref: refOf(three), kind: 'image', slot: 'reference' },
+      { ref: refOf(video), kind: 'video', slot: 'video' },
+    ]);
+    const checked = checkCommand(command, CATALOG);
+    expect(checked.ok && checked.value).toMatchObject({
+      model: 'kling-o3-pro',
+      mode: 'reference',
+      images: { references: [refOf(one), refOf(three)], video: refOf(video) },
+    });
   });
 });
 
-describe('checkCommand', () => {
-  const png = (name: string) =>
-    requestFromOptions('video', options({ prompt: 'p', first_frame: attachment(name) })).firstFrame!;
+describe('refusals name what the person typed, the Discord way', () => {
+  const png = attachment('a.png');
+  const mp4 = attachment('clip.mp4', { content_type: 'video/mp4', width: 1280, height: 720 });
 
-  const refused = (request: GenerationRequest, catalog: readonly ModelSpec[] = CATALOG): string => {
-    const result = checkCommand(request, catalog);
-    if (result.ok) throw new Error(`expected a refusal of ${JSON.stringify(request)}`);
-    return messageFor(result.error);
-  };
-
-  it('passes a valid request through validate (defaults, credits)', () => {
-    const result = checkCommand({ model: 'kling-o1', prompt: 'a fox', quality: 'pro', duration: 10 });
-    expect(result.ok && result.value).toMatchObject({
-      mode: 'text',
-      duration: 10,
-      quality: 'pro',
-      credits: 560,
-    });
+  it('a bad attachment names its option: first_frame, image2, and image3 when image2 was skipped', () => {
+    const pdf = attachment('doc.pdf', { content_type: 'application/pdf' });
+    expect(refusal('video', { prompt: 'p q', first_frame: pdf })).toBe(
+      '`first_frame` is a PDF; please send a JPEG or PNG image.',
+    );
+    expect(refusal('reference', { prompt: 'p q', image1: png, image2: mp4 })).toBe(
+      '`image2` is an MP4 video; please send a JPEG or PNG image.',
+    );
+    expect(
+      refusal('reference', { prompt: 'p q', image1: png, image3: attachment('t.png', { width: 100 }) }),
+    ).toBe('`image3` is too small: each side must be at least 300 pixels.');
+    expect(refusal('reference', { prompt: 'p q', image1: png, reference_video: png })).toBe(
+      '`reference_video` is a PNG image; please send an MP4 video.',
+    );
   });
 
-  const noEnding = variant(o1, { id: 'kling-start', modes: ['text', 'first-frame'] });
-  const noReferenceVideo = variant(o3, { id: 'ref-lite' });
-  delete (noReferenceVideo as Partial<ModelSpec>).referenceVideo;
-  const catalog = [...CATALOG, noEnding, noReferenceVideo];
+  it('a refused setting names its option and the models that take it', () => {
+    expect(refusal('video', { prompt: 'p q', model: 'kling-o1', negative_prompt: 'blur' })).toBe(
+      'kling-o1 does not take `negative_prompt`. Models that do: kling-2.5-turbo-pro.',
+    );
+    expect(refusal('video', { prompt: 'p q', model: 'kling-o1', cfg_scale: 0.5 })).toBe(
+      'kling-o1 does not take `cfg_scale`. Models that do: kling-2.5-turbo-pro.',
+    );
+    expect(refusal('video', { prompt: 'p q', first_frame: png, aspect_ratio: '9:16' })).toBe(
+      "With kling-2.5-turbo-pro, an animated image keeps the image's own shape: leave out `aspect_ratio`. Models that let you choose: kling-o1.",
+    );
+  });
 
-  const combos: [string, GenerationRequest, string][] = [
-    [
-      'a last frame alone',
-      { model: 'kling-2.5-turbo-pro', prompt: 'p q', lastFrame: png('b.png') },
+  it('`mode: std` with the default model (pro only) names the model that has it', () => {
+    expect(refusal('video', { prompt: 'p q', mode: 'std' })).toBe(
+      'kling-2.5-turbo-pro has no "std" mode. Choose one of: pro. Models that have std: kling-o1.',
+    );
+  });
+
+  it('a model of the other command names the models that can', () => {
+    expect(refusal('video', { prompt: 'p q', model: 'kling-o3-pro' })).toBe(
+      "kling-o3-pro can't make a clip from text alone; it works from reference images. Models that can: kling-2.5-turbo-pro, kling-o1.",
+    );
+    expect(refusal('reference', { prompt: 'p q', model: 'kling-o1', image1: png })).toBe(
+      "kling-o1 can't make a clip from reference images; it works from text alone, a first frame or a first and a last frame. Models that can: kling-o3-pro.",
+    );
+  });
+
+  it('a last frame alone, or on a model that cannot end on one, says so', () => {
+    expect(refusal('video', { prompt: 'p q', last_frame: png })).toBe(
       'A last frame needs a first frame too.',
-    ],
-    [
-      'a last frame alone on a model that cannot end on a frame',
-      { model: 'kling-start', prompt: 'p q', lastFrame: png('b.png') },
+    );
+    const start = variant(o1, { id: 'kling-start', modes: ['text', 'first-frame'] });
+    expect(
+      refusal('video', { prompt: 'p q', model: 'kling-start', last_frame: png }, [...CATALOG, start]),
+    ).toBe(
       "kling-start can't make a clip from a first and a last frame; it works from text alone or a first frame. Models that can: kling-2.5-turbo-pro, kling-o1.",
-    ],
-    [
-      'first and last frames on a model without first-and-last clips',
-      { model: 'kling-start', prompt: 'p q', firstFrame: png('a.png'), lastFrame: png('b.png') },
-      "kling-start can't make a clip from a first and a last frame; it works from text alone or a first frame. Models that can: kling-2.5-turbo-pro, kling-o1.",
-    ],
-    [
-      'a reference-only model in /video',
-      { model: 'kling-o3-pro', prompt: 'p q' },
-      "kling-o3-pro can't make a clip from text alone; it works from reference images. Models that can: kling-2.5-turbo-pro, kling-o1, kling-start.",
-    ],
-    [
-      'a video model in /reference',
-      { model: 'kling-o1', prompt: 'p q', references: [png('a.png')] },
-      "kling-o1 can't make a clip from reference images; it works from text alone, a first frame or a first and a last frame. Models that can: kling-o3-pro, ref-lite.",
-    ],
-    [
-      'a reference video on a model taking none',
-      { model: 'ref-lite', prompt: 'p q', references: [png('a.png')], referenceVideo: png('v.png') },
-      'ref-lite does not take a reference video. Models that can: kling-o3-pro.',
-    ],
-    [
-      'an aspect ratio on an animated image that keeps its shape',
-      { model: 'kling-2.5-turbo-pro', prompt: 'p q', firstFrame: png('a.png'), aspectRatio: '9:16' },
-      "With kling-2.5-turbo-pro, an animated image keeps the image's own shape: leave out the aspect ratio.",
-    ],
-    [
-      'a negative prompt on a model taking none',
-      { model: 'kling-o1', prompt: 'p q', negativePrompt: 'blur' },
-      'kling-o1 does not take a negative prompt.',
-    ],
-    [
-      'a quality the model lacks',
-      { model: 'kling-2.5-turbo-pro', prompt: 'p q', quality: 'std' },
-      'kling-2.5-turbo-pro has no "std" mode. Choose one of: pro.',
-    ],
-    [
-      'sound on a silent model',
-      { model: 'kling-o1', prompt: 'p q', sound: true },
-      "kling-o1 can't add sound.",
-    ],
-    [
-      'a duration of another model',
-      { model: 'kling-o1', prompt: 'p q', duration: 7 },
-      "kling-o1 can't make a 7-second clip. Choose one of: 5, 10 seconds.",
-    ],
-    [
-      'a PDF as the first frame',
-      {
-        model: 'kling-o1',
-        prompt: 'p q',
-        firstFrame: requestFromOptions(
-          'video',
-          options({ prompt: 'p', first_frame: attachment('doc.pdf', { content_type: 'application/pdf' }) }),
-        ).firstFrame!,
-      },
-      'first_frame is a PDF; please send a JPEG or PNG image.',
-    ],
-  ];
-
-  for (const [what, request, message] of combos) {
-    it(`answers ${what} specifically`, () => {
-      expect(refused(request, catalog)).toBe(message);
-    });
-  }
-
-  it('gives each impossible combination its own answer', () => {
-    const messages = combos.map(([, request]) => refused(request, catalog));
-    // The two frame combinations on kling-start share one answer: the model cannot end on a frame.
-    expect(new Set(messages).size).toBe(combos.length - 1);
-  });
-
-  it('a /reference request without a reference image says one is needed', () => {
-    expect(refused({ model: 'kling-o3-pro', prompt: 'p q', referenceVideo: png('v.png') })).toBe(
-      'kling-o3-pro needs at least one reference image.',
     );
   });
 });

@@ -1,313 +1,245 @@
 import type { APIEmbed } from 'discord.js';
 import { describe, expect, it } from 'vitest';
+import { discordHelpWords, MESSAGE_LIMIT, renderDoc } from '../../../src/bots/discord/markdown.js';
 import {
-  finalEmbed,
-  type JobState,
-  parseCustomId,
+  type DiscordMessageBody,
+  finalMessage,
+  type JobFacts,
+  liveMessage,
   STATE_COLOURS,
-  type StatusView,
-  statusButtons,
-  statusEmbed,
 } from '../../../src/bots/discord/status.js';
-import { helpText, MESSAGE_LIMIT, modelsText, quotaText } from '../../../src/bots/discord/texts.js';
-import { liveState } from '../../../src/bots/shared.js';
-import { CATALOG, type ModelSpec } from '../../../src/core/catalog.js';
+import { CATALOG } from '../../../src/catalog/models.js';
+import type { ModelSpec } from '../../../src/core/catalog.js';
+import { parseAction } from '../../../src/desk/actions.js';
+import { helpDoc, modelsDoc, quotaDoc } from '../../../src/desk/content.js';
+import { PAID_NOTE, type StatusView } from '../../../src/desk/status.js';
 
 const NOW = Date.UTC(2026, 10, 21, 18, 0, 0);
 const JOB = '5f0c7e2a-1b2c-4d5e-8f90-123456789abc';
 
 const view = (extra: Partial<StatusView> = {}): StatusView => ({
+  jobId: JOB,
   state: 'queued',
   model: 'kling-o1',
   duration: 10,
-  userId: '123456789012345678',
+  prompt: '',
+  requester: { platform: 'discord', userId: '123456789012345678' },
   elapsedMs: 4_000,
-  now: NOW,
+  paid: false,
+  cancelling: false,
+  at: NOW,
   ...extra,
 });
 
-const field = (embed: APIEmbed, name: string): string | undefined =>
-  embed.fields?.find((f) => f.name === name)?.value;
+const embedOf = (body: DiscordMessageBody): APIEmbed => body.embeds[0] as APIEmbed;
+const field = (body: DiscordMessageBody, name: string): string | undefined =>
+  embedOf(body).fields?.find((f) => f.name === name)?.value;
+const buttons = (body: DiscordMessageBody) => body.components.flatMap((row) => row.components);
 
 function checkEmbedLimits(embed: APIEmbed): void {
   expect(embed.title?.length ?? 0).toBeLessThanOrEqual(256);
   expect(embed.description?.length ?? 0).toBeLessThanOrEqual(4096);
   expect(embed.fields?.length ?? 0).toBeLessThanOrEqual(25);
+  expect(embed.footer?.text.length ?? 0).toBeLessThanOrEqual(2048);
   for (const f of embed.fields ?? []) {
     expect(f.name.length).toBeGreaterThan(0);
-    expect(f.name.length).toBeLessThanOrEqual(256);
     expect(f.value.length).toBeGreaterThan(0);
     expect(f.value.length).toBeLessThanOrEqual(1024);
   }
 }
 
-const ALL_STATES: JobState[] = [
-  'queued',
-  'preparing',
-  'submitted',
-  'generating',
-  'sending',
-  'done',
-  'failed',
-  'cancelled',
-];
-
-describe('liveState', () => {
-  it('reads the generate progress as a state', () => {
-    expect(liveState(undefined)).toBe('queued');
-    expect(liveState({ step: 'prepare' })).toBe('preparing');
-    expect(liveState({ step: 'submit' })).toBe('preparing');
-    expect(liveState({ step: 'poll', phase: 'queued' })).toBe('submitted');
-    expect(liveState({ step: 'poll', phase: 'running', percent: 40 })).toBe('generating');
-    expect(liveState({ step: 'done', percent: 100 })).toBe('sending');
-    expect(liveState({ step: 'poll', phase: 'running' }, true)).toBe('sending');
-  });
-});
-
-describe('statusEmbed', () => {
-  it('queued: the place in line, model, length, elapsed and requester; no progress, no ETA', () => {
-    const embed = statusEmbed(view({ position: 3 }));
-    expect(embed.title).toBe('⏳ Queued — #3 in line');
-    expect(field(embed, 'Queue')).toBe('#3');
-    expect(field(embed, 'Model')).toBe('kling-o1');
-    expect(field(embed, 'Length')).toBe('10 s');
-    expect(field(embed, 'Elapsed')).toBe('4s');
-    expect(field(embed, 'Requested by')).toBe('<@123456789012345678>');
-    expect(field(embed, 'Progress')).toBeUndefined();
-    expect(field(embed, 'ETA')).toBeUndefined();
-    expect(embed.color).toBe(STATE_COLOURS.queued);
+describe('liveMessage: the status of an unfinished job', () => {
+  it('queued: the desk’s headline, place in line, model, length, elapsed and requester; no ETA', () => {
+    const body = liveMessage(view({ position: 3 }));
+    expect(embedOf(body).title).toBe('⏳ Queued — #3 in line');
+    expect(field(body, 'Queue')).toBe('#3');
+    expect(field(body, 'Model')).toBe('kling-o1');
+    expect(field(body, 'Length')).toBe('10 s');
+    expect(field(body, 'Elapsed')).toBe('4s');
+    expect(field(body, 'Requested by')).toBe('<@123456789012345678>');
+    expect(field(body, 'ETA')).toBeUndefined();
+    expect(embedOf(body).color).toBe(STATE_COLOURS.queued);
+    expect(embedOf(body).footer).toBeUndefined();
   });
 
-  it('generating: a progress bar with %, and an ETA from the pace so far as a Discord timestamp', () => {
-    // 30 % after 60 s of generating: 140 s to go.
-    const embed = statusEmbed(
-      view({ state: 'generating', percent: 30, generatingMs: 60_000, elapsedMs: 95_000 }),
+  it('generating: the progress bar and percent, and the ETA as a Discord timestamp', () => {
+    const body = liveMessage(
+      view({ state: 'generating', percent: 30, etaAt: NOW + 140_000, elapsedMs: 95_000 }),
     );
-    expect(embed.title).toBe('🎬 Generating…');
-    expect(field(embed, 'Progress')).toBe('▓▓▓░░░░░░░ 30%');
-    expect(field(embed, 'ETA')).toBe(`<t:${(NOW + 140_000) / 1000}:R>`);
-    expect(field(embed, 'Elapsed')).toBe('1m 35s');
-    expect(embed.color).toBe(STATE_COLOURS.generating);
+    expect(embedOf(body).title).toBe('🎬 Generating… ▓▓▓░░░░░░░ 30%');
+    expect(field(body, 'ETA')).toBe(`<t:${(NOW + 140_000) / 1000}:R>`);
+    expect(field(body, 'Elapsed')).toBe('1m 35s');
+    expect(embedOf(body).color).toBe(STATE_COLOURS.generating);
   });
 
-  it('the ETA falls back to the whole elapsed time when the generating time is unknown', () => {
-    const embed = statusEmbed(view({ state: 'generating', percent: 50, elapsedMs: 30_000 }));
-    expect(field(embed, 'ETA')).toBe(`<t:${(NOW + 30_000) / 1000}:R>`);
+  it('names each live state, with its own colour', () => {
+    const states = ['queued', 'preparing', 'submitting', 'submitted', 'generating', 'sending'] as const;
+    const titles = states.map((state) => embedOf(liveMessage(view({ state }))).title);
+    expect(new Set(titles).size).toBe(states.length);
+    for (const state of states)
+      expect(embedOf(liveMessage(view({ state }))).color).toBe(STATE_COLOURS[state]);
   });
 
-  it('omits the ETA (and the bar) when progress says nothing', () => {
-    for (const percent of [undefined, 0, 100]) {
-      const embed = statusEmbed(
-        view({ state: 'generating', elapsedMs: 30_000, ...(percent === undefined ? {} : { percent }) }),
-      );
-      expect(field(embed, 'ETA')).toBeUndefined();
-      if (percent === undefined) expect(field(embed, 'Progress')).toBeUndefined();
-    }
-    for (const state of ['queued', 'preparing', 'submitted', 'sending'] as const) {
-      expect(field(statusEmbed(view({ state, percent: 50 })), 'ETA')).toBeUndefined();
-    }
-  });
-
-  it('rounds and bounds the percent', () => {
-    expect(field(statusEmbed(view({ state: 'generating', percent: 66.6 })), 'Progress')).toBe(
-      '▓▓▓▓▓▓▓░░░ 67%',
-    );
-    expect(field(statusEmbed(view({ state: 'generating', percent: 140 })), 'Progress')).toBe(
-      '▓▓▓▓▓▓▓▓▓▓ 100%',
-    );
-  });
-
-  it('names each state in its headline, with its own colour', () => {
-    const titles = ALL_STATES.map((state) => statusEmbed(view({ state })).title);
-    expect(new Set(titles).size).toBe(ALL_STATES.length);
-    expect(statusEmbed(view({ state: 'preparing' })).title).toMatch(/Preparing/);
-    expect(statusEmbed(view({ state: 'submitted' })).title).toMatch(/provider's queue/);
-    expect(statusEmbed(view({ state: 'sending' })).title).toMatch(/sending/);
-    for (const state of ALL_STATES) expect(statusEmbed(view({ state })).color).toBe(STATE_COLOURS[state]);
-    expect(STATE_COLOURS.failed).not.toBe(STATE_COLOURS.done);
-    expect(STATE_COLOURS.cancelled).not.toBe(STATE_COLOURS.failed);
-    expect(STATE_COLOURS.generating).not.toBe(STATE_COLOURS.queued);
-  });
-
-  it('says "Cancelling…" once Cancel was pressed', () => {
-    expect(statusEmbed(view({ state: 'generating', cancelling: true })).title).toBe('🚫 Cancelling…');
-    expect(statusEmbed(view({ state: 'cancelled', cancelling: true })).title).toBe('🚫 Cancelled');
-  });
-
-  it('quotes the prompt, cut short, and stays within embed limits', () => {
-    const embed = statusEmbed(
-      view({ state: 'generating', percent: 10, prompt: `first line\n${'x'.repeat(5000)}` }),
-    );
-    expect(embed.description?.startsWith('> first line\n> x')).toBe(true);
-    expect(embed.description?.length).toBeLessThan(400);
-    checkEmbedLimits(embed);
-  });
-});
-
-describe('statusButtons', () => {
-  it('Cancel (danger, cancel:<jobId>) while the job can still be stopped', () => {
-    for (const state of ['queued', 'preparing', 'submitted', 'generating'] as const) {
-      const rows = statusButtons(JOB, state);
-      expect(rows).toHaveLength(1);
-      expect(rows[0]?.type).toBe(1);
-      expect(rows[0]?.components).toEqual([
-        { type: 2, style: 4, label: 'Cancel', emoji: { name: '✖️' }, custom_id: `cancel:${JOB}` },
+  it('a Cancel button while the provider has not started: cancelling then refunds', () => {
+    for (const state of ['queued', 'preparing', 'submitting'] as const) {
+      expect(buttons(liveMessage(view({ state })))).toEqual([
+        { type: 2, style: 4, label: '✖️ Cancel', custom_id: `cancel:${JOB}` },
       ]);
     }
   });
 
-  it('Again (secondary, again:<jobId>) when done', () => {
-    const rows = statusButtons(JOB, 'done');
-    expect(rows[0]?.components).toEqual([
-      { type: 2, style: 2, label: 'Again', emoji: { name: '🔁' }, custom_id: `again:${JOB}` },
+  it('once the provider has the task: the button says "Stop — already paid", and the note says why', () => {
+    const body = liveMessage(view({ state: 'generating', percent: 10, paid: true }));
+    expect(buttons(body)).toEqual([
+      { type: 2, style: 4, label: '⏹ Stop — already paid', custom_id: `cancel:${JOB}` },
     ]);
+    expect(embedOf(body).footer?.text).toBe(PAID_NOTE);
+    expect(parseAction(buttons(body)[0]?.custom_id ?? '')).toEqual({ kind: 'cancel', jobId: JOB });
   });
 
-  it('none once the clip is being sent, after a failure or a cancel, or while cancelling', () => {
-    for (const state of ['sending', 'failed', 'cancelled'] as const)
-      expect(statusButtons(JOB, state)).toEqual([]);
-    expect(statusButtons(JOB, 'generating', true)).toEqual([]);
+  it('no button once the clip is being sent, or while a cancel is under way', () => {
+    expect(buttons(liveMessage(view({ state: 'sending' })))).toEqual([]);
+    const stopping = liveMessage(view({ state: 'generating', paid: true, cancelling: true }));
+    expect(buttons(stopping)).toEqual([]);
+    expect(embedOf(stopping).title).toBe('⏹ Stopping…');
+    expect(embedOf(liveMessage(view({ cancelling: true }))).title).toBe('🚫 Cancelling…');
   });
 
-  it('custom ids fit Discord (100 characters) and read back', () => {
-    for (const state of ALL_STATES) {
-      for (const row of statusButtons(JOB, state)) {
-        for (const button of row.components) {
-          expect(button.custom_id.length).toBeLessThanOrEqual(100);
-          expect(parseCustomId(button.custom_id)).toEqual({
-            action: state === 'done' ? 'again' : 'cancel',
-            jobId: JOB,
-          });
-        }
-      }
-    }
-    expect(parseCustomId('cancel:')).toBeUndefined();
-    expect(parseCustomId('delete:1')).toBeUndefined();
-    expect(parseCustomId('nothing')).toBeUndefined();
-    expect(parseCustomId('again:a:b')).toEqual({ action: 'again', jobId: 'a:b' });
+  it('quotes the prompt, cut short, within embed limits', () => {
+    const body = liveMessage(
+      view({ state: 'generating', percent: 10, prompt: `first line\n${'x'.repeat(5000)}` }),
+    );
+    expect(embedOf(body).description?.startsWith('> first line\n> x')).toBe(true);
+    expect(embedOf(body).description?.length).toBeLessThan(400);
+    checkEmbedLimits(embedOf(body));
   });
 });
 
-describe('finalEmbed', () => {
-  const final = { model: 'kling-o3-pro', duration: 8, userId: '42', elapsedMs: 65_000 };
+describe('finalMessage: how a job ended', () => {
+  const job: JobFacts = { jobId: JOB, model: 'kling-o3-pro', duration: 8, prompt: '', userId: '42' };
 
-  it('done: how long it took; the clip is in the message', () => {
-    const embed = finalEmbed({ kind: 'clip' }, final);
-    expect(embed.title).toBe('✅ Done in 1m 05s');
-    expect(embed.description).toBe('Here is your clip.');
-    expect(embed.color).toBe(STATE_COLOURS.done);
-    expect(field(embed, 'Model')).toBe('kling-o3-pro');
-    expect(field(embed, 'Length')).toBe('8 s');
-    expect(field(embed, 'Requested by')).toBe('<@42>');
+  it('done: how long it took, the clip, and Again', () => {
+    const body = finalMessage({ kind: 'clip' }, job, 65_000);
+    expect(embedOf(body).title).toBe('✅ Done in 1m 05s');
+    expect(embedOf(body).description).toBe('Here is your clip.');
+    expect(embedOf(body).color).toBe(STATE_COLOURS.done);
+    expect(field(body, 'Model')).toBe('kling-o3-pro');
+    expect(field(body, 'Requested by')).toBe('<@42>');
+    expect(buttons(body)).toEqual([{ type: 2, style: 2, label: '🔁 Again', custom_id: `again:${JOB}` }]);
   });
 
   it('a link: its size, the URL, and how long the link lives', () => {
     const url = 'https://cdn.provider.example/out/clip.mp4?sig=1';
-    const embed = finalEmbed({ kind: 'link', size: 80 * 1024 * 1024, url }, final);
-    expect(embed.title).toBe('✅ Done in 1m 05s');
-    expect(embed.description).toContain('80 MB');
-    expect(embed.description).toContain('too big to upload here');
-    expect(embed.description).toContain(url);
-    expect(embed.description).toContain("the provider's links expire within a day");
+    const body = finalMessage({ kind: 'link', size: 80 * 1024 * 1024, url }, job);
+    expect(embedOf(body).description).toBe(
+      `At 80 MB the clip is too big to upload here, so here is a link (download it soon: the provider's links expire within a day):\n${url}`,
+    );
     const expiresAt = NOW + 24 * 3_600_000;
-    const dated = finalEmbed({ kind: 'link', size: 30 * 1024 * 1024, expiresAt }, final);
-    expect(dated.description).toContain(`the link expires <t:${expiresAt / 1000}:R>`);
-    expect(dated.description).not.toContain('within a day');
+    const dated = finalMessage({ kind: 'link', size: 30 * 1024 * 1024, expiresAt }, job);
+    expect(embedOf(dated).description).toContain(`the link expires <t:${expiresAt / 1000}:R>`);
   });
 
-  it('a failure: the reason, and that it did not count against the quota', () => {
-    const embed = finalEmbed({ kind: 'failure', error: { id: 'content-rejected' } }, final);
-    expect(embed.title).toBe('❌ Failed');
-    expect(embed.description).toBe(
+  it('a failure the provider reported: the reason, and that it did not count', () => {
+    const body = finalMessage({ kind: 'failure', error: { id: 'content-rejected' }, refunded: true }, job);
+    expect(embedOf(body).title).toBe('❌ Failed');
+    expect(embedOf(body).description).toBe(
       "The video provider's content filter rejected this request. Try a different prompt or image.\nThis one did not count against your quota.",
     );
-    expect(embed.color).toBe(STATE_COLOURS.failed);
+    expect(buttons(body)).toEqual([]);
   });
 
-  it('a clip that could not be posted did count: no refund note', () => {
-    const embed = finalEmbed({ kind: 'failure', error: { id: 'delivery-failed' } }, final);
-    expect(embed.description).toMatch(/couldn't post it here/);
-    expect(embed.description).not.toContain('did not count');
-  });
-
-  it('cancelled: says so, and that it did not count', () => {
-    const embed = finalEmbed({ kind: 'failure', error: { id: 'cancelled' } }, final);
-    expect(embed.title).toBe('🚫 Cancelled');
-    expect(embed.description).toBe('This one did not count against your quota.');
-    expect(embed.color).toBe(STATE_COLOURS.cancelled);
-  });
-
-  it('without an elapsed time, just "Done"; the prompt is quoted above the outcome', () => {
-    const embed = finalEmbed(
-      { kind: 'clip' },
-      { model: 'kling-o1', duration: 5, userId: '1', prompt: 'a fox' },
+  it('a time-out after the provider started: it counts, and says so', () => {
+    const body = finalMessage({ kind: 'failure', error: { id: 'timeout' }, refunded: false }, job);
+    expect(embedOf(body).description).toBe(
+      'This took too long and was stopped.\nThe provider had already started on it, so it counts against your quota.',
     );
-    expect(embed.title).toBe('✅ Done');
-    expect(embed.description).toBe('> a fox\n\nHere is your clip.');
-    checkEmbedLimits(embed);
+  });
+
+  it('cancelled before the provider started vs stopped after: refunded or not', () => {
+    const cancelled = finalMessage({ kind: 'failure', error: { id: 'cancelled' }, refunded: true }, job);
+    expect(embedOf(cancelled).title).toBe('🚫 Cancelled');
+    expect(embedOf(cancelled).description).toBe('This one did not count against your quota.');
+    const stopped = finalMessage({ kind: 'failure', error: { id: 'cancelled' }, refunded: false }, job);
+    expect(embedOf(stopped).title).toBe('⏹ Stopped');
+    expect(embedOf(stopped).description).toBe(
+      'The provider had already started on it, so it counts against your quota.',
+    );
+    expect(embedOf(stopped).color).toBe(STATE_COLOURS.stopped);
+  });
+
+  it('a clip that could not be posted says so, without a quota note', () => {
+    const body = finalMessage({ kind: 'failure', error: { id: 'delivery-failed' }, refunded: false }, job);
+    expect(embedOf(body).description).toBe(
+      "The clip was made, but I couldn't post it here. An admin can find it in the logs.",
+    );
+  });
+
+  it('the prompt is quoted above the outcome', () => {
+    const body = finalMessage({ kind: 'clip' }, { ...job, prompt: 'a fox' });
+    expect(embedOf(body).title).toBe('✅ Done');
+    expect(embedOf(body).description).toBe('> a fox\n\nHere is your clip.');
+    checkEmbedLimits(embedOf(body));
   });
 });
 
-describe('Discord texts', () => {
+describe('the desk’s documents in Discord markdown', () => {
   const o1 = CATALOG.find((m) => m.id === 'kling-o1')!;
+  const help = (catalog: readonly ModelSpec[] = CATALOG) =>
+    renderDoc(helpDoc(catalog, discordHelpWords(catalog)));
 
-  it('help: every command, its options from the catalog, the buttons, examples; fits a message', () => {
-    const text = helpText();
-    for (const c of ['/video', '/reference', '/models', '/quota', '/help'])
-      expect(text).toContain(`**${c}**`);
+  it('help: every command, the options by their names, how to attach, the buttons, examples; one message', () => {
+    const text = help();
+    for (const c of ['/video', '/reference', '/models', '/quota', '/cancel', '/help'])
+      expect(text).toContain(c);
     for (const o of [
       '`model`',
       '`duration`',
       '`aspect_ratio`',
       '`negative_prompt`',
       '`mode`',
+      '`cfg_scale`',
       '`sound`',
-      '`reference_video`',
     ]) {
       expect(text).toContain(o);
     }
-    expect(text).toContain('`first_frame`');
-    expect(text).toContain('`image1` … `image7`');
+    expect(text).toContain(
+      'attach an image as `first_frame` to animate it, and one as `last_frame` to end on',
+    );
+    expect(text).toContain('`image1` … `image7`, and a video as `reference_video`');
     expect(text).toMatch(/\*\*Cancel\*\*.*\*\*Again\*\*/);
     expect(text).toContain(
-      '`/video prompt: a red fox running through fresh snow, slow motion duration: 10 aspect_ratio: 9:16`',
+      '`/video prompt: a red fox running through fresh snow, slow motion duration: 10 aspect_ratio: 9:16 negative_prompt: blurry, text`',
     );
     expect(text).toContain('model: kling-o1 mode: pro');
     expect(text).toContain('sound: True');
     expect(text.length).toBeLessThanOrEqual(MESSAGE_LIMIT);
   });
 
-  it('help follows the catalog', () => {
-    const kling3 = { ...o1, id: 'kling-3', durations: [5, 12] } satisfies ModelSpec;
-    const text = helpText([kling3]);
+  it('help follows the catalog: no /reference, and no option no model takes', () => {
+    const text = help([{ ...o1, id: 'kling-3', durations: [5, 12] } satisfies ModelSpec]);
     expect(text).toContain('duration: 12');
-    expect(text).not.toContain('/reference**');
+    expect(text).not.toContain('/reference');
+    expect(text).not.toContain('`negative_prompt`');
+    expect(text).not.toContain('`sound`');
   });
 
-  it('models: every model with its lengths, ratios, qualities, extras and credits; fits a message', () => {
-    const text = modelsText();
+  it('models: every model, its options by their names, credits; one message', () => {
+    const text = renderDoc(modelsDoc(CATALOG));
     for (const m of CATALOG) expect(text).toContain(`\`${m.id}\``);
     expect(text).toContain('`kling-2.5-turbo-pro` — default for /video');
     expect(text).toContain('`kling-o3-pro` — default for /reference');
-    expect(text).toContain('**Length:** 3–15 s');
-    expect(text).toContain('**Quality** (`mode`): std (default), pro');
-    expect(text).toContain('std 5 s: 210 · 10 s: 420 | pro 5 s: 280 · 10 s: 560');
-    expect(text).toContain('**Takes:** `sound` (off by default), `reference_video`');
-    expect(text).toContain('an animated image keeps its shape');
+    expect(text).toContain('Quality (`mode`): std (default), pro');
+    expect(text).toContain('Takes: `negative_prompt`, `cfg_scale`');
+    expect(text).toContain('Choose one with `model`.');
     expect(text.length).toBeLessThanOrEqual(MESSAGE_LIMIT);
   });
 
-  it('quota: what is left, what was used, and the reset as a Discord timestamp', () => {
+  it('quota: what is left, what was used, and the reset in the reader’s own time', () => {
     const resetsAt = Date.UTC(2026, 10, 22);
-    const text = quotaText({ used: 2, inFlight: 1, limit: 5, left: 3, resetsAt }, NOW);
-    expect(text).toBe(
-      `**🎬 3 videos left.**\nUsed today: 2 of 5 (1 in progress).\nResets <t:${resetsAt / 1000}:R> (at <t:${resetsAt / 1000}:t>).`,
+    const t = resetsAt / 1000;
+    expect(renderDoc(quotaDoc({ kind: 'open', used: 2, inFlight: 1, limit: 5, left: 3, resetsAt }))).toBe(
+      `## 🎬 3 videos left.\nUsed today: 2 of 5 (1 in progress).\nResets <t:${t}:R> (<t:${t}:t>).`,
     );
-    expect(quotaText({ used: 5, inFlight: 0, limit: 5, left: 0, resetsAt }, NOW)).toMatch(
-      /^\*\*⏳ No videos left today\.\*\*/,
-    );
-    expect(quotaText({ used: 0, inFlight: 0, limit: 0, left: 0, resetsAt }, NOW)).toBe(
-      '🚫 This bot is not taking video requests here.',
-    );
+    expect(renderDoc(quotaDoc({ kind: 'closed' }))).toBe('## 🚫 This bot is not taking video requests here.');
   });
 });
