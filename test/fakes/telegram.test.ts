@@ -282,6 +282,17 @@ describe('FakeTelegram, driven by grammY', () => {
     expect(wrongToken.status).toBe(401);
   });
 
+  it('forgets a file on demand: getFile then answers "invalid file_id" and the download 404', async () => {
+    const { fake, api } = await setup();
+    const stored = fake.putFile(photoJpeg(), { mime: 'image/jpeg', fileName: 'a.jpg' });
+    const { file_path: path } = await api.getFile(stored.file_id);
+    expect(fake.forgetFile(stored.file_id)).toBe(true);
+    expect(fake.forgetFile(stored.file_id)).toBe(false);
+    expect((await rejection(api.getFile(stored.file_id))).description).toBe('Bad Request: invalid file_id');
+    expect((await fetch(fake.fileUrl(path as string))).status).toBe(404);
+    expect(fake.file(stored.file_id)).toBeUndefined();
+  });
+
   it('takes sendVideo with an InputFile as grammY uploads it and keeps identical bytes', async () => {
     const { fake, api } = await setup();
     const user = fake.user();

@@ -73,7 +73,7 @@ import { type FakeHandlerContext, FakeServer, type RecordedRequest, sendJson } f
  * `rateLimit`), albums sent by the bot, inline mode, payments, forum topic management.
  *
  * Driving API (simulated users): `user()`, `privateChat()`, `groupChat()`, `putFile()` (with a
- * claimed `size`, to fake a 40 MB file), `photo()` (3 sizes, smallest first, the last is the bytes
+ * claimed `size`, to fake a 40 MB file), `forgetFile()`, `photo()` (3 sizes, smallest first, the last is the bytes
  * given), `document()`, `video()`, `send()` (stores the message, queues a `message` update),
  * `album()` (messages sharing a media_group_id), `press()` (by callback_data or button label; queues
  * a `callback_query`; throws if the message has no such button now), `buttons()` (a message's
@@ -1387,6 +1387,18 @@ export class FakeTelegram {
   ): { file_id: string; file_unique_id: string; file_size: number } {
     const file = this.storeFile(bytes, options);
     return { file_id: file.file_id, file_unique_id: file.file_unique_id, file_size: file.size };
+  }
+
+  /**
+   * Telegram no longer knows a file (as after it dropped it): `getFile` answers 400 "invalid
+   * file_id" and its download URL 404. Returns whether the file was known.
+   */
+  forgetFile(fileId: string): boolean {
+    const file = this.files.get(fileId);
+    if (!file) return false;
+    this.files.delete(fileId);
+    this.filesByPath.delete(file.file_path);
+    return true;
   }
 
   /** A user's photo: three sizes, smallest first; the two thumbnails are generated PNGs, the last is `bytes`. */

@@ -1,11 +1,14 @@
 import type { Chat, Message, User } from 'grammy/types';
 import { afterEach } from 'vitest';
-import { createStatusStore, type StatusStore } from '../../src/bots/status-store.js';
+import { createTelegramApi } from '../../src/bots/telegram/api.js';
 import { createTelegramBot, type TelegramBot, type TelegramBotOptions } from '../../src/bots/telegram/bot.js';
 import { createTelegramDelivery } from '../../src/bots/telegram/delivery.js';
-import { createTelegramImageSource } from '../../src/bots/telegram/source.js';
+import { TELEGRAM, TELEGRAM_STORE } from '../../src/bots/telegram/platform.js';
+import { createTelegramSource } from '../../src/bots/telegram/source.js';
+import type { Desk } from '../../src/desk/desk.js';
+import { createStatusStore, type StatusStore } from '../../src/desk/status-store.js';
 import { type HttpServer, startHttpServer } from '../../src/http/server.js';
-import { FakeTelegram, type TelegramCall } from '../fakes/telegram.js';
+import { type CallbackAnswer, FakeTelegram, type TelegramCall } from '../fakes/telegram.js';
 import {
   CHAT_TOKENS,
   type Harness,
@@ -13,6 +16,7 @@ import {
   nothingQueued as nothingQueuedFor,
   startHarness,
 } from './harness.js';
+import { waitFor } from './wait.js';
 
 export const TG_TOKEN = CHAT_TOKENS.TELEGRAM_BOT_TOKEN;
 
@@ -34,6 +38,7 @@ export interface TelegramHarnessOptions extends HarnessOptions {
 export interface TelegramHarness extends Harness {
   tg: FakeTelegram;
   telegram: TelegramBot;
+  desk: Desk;
   store: StatusStore;
   /** The http server, in webhook mode. */
   http?: HttpServer;
@@ -51,7 +56,7 @@ export async function startTelegramHarness(options: TelegramHarnessOptions = {})
     workers: false,
     env: { TELEGRAM_API_URL: tg.apiUrl, REELAY_ROLES: 'telegram,worker', ...options.env },
   });
-  const store = createStatusStore(h.app.redis, h.prefix, 'tg');
+  const store = createStatusStore(h.app.redis, h.prefix, TELEGRAM_STORE);
   const throttle = { global: {}, group: {}, out: {} };
   const routes: NonNullable<Parameters<typeof startHttpServer>[0]['routes']> = [];
   const http = options.webhook
@@ -64,13 +69,17 @@ export async function startTelegramHarness(options: TelegramHarnessOptions = {})
         routes,
       })
     : undefined;
+  // The workers' API client: its own, as in production (main.ts), not the bot's.
+  const api = createTelegramApi({ token: TG_TOKEN, apiRoot: tg.apiUrl, throttle });
+  const source = createTelegramSource({ api, token: TG_TOKEN, apiRoot: tg.apiUrl });
+  // The app has every connection the desk needs (intake, quota, queues, redis, catalog).
+  const desk = h.app.desk({ [TELEGRAM]: source });
   const telegram = createTelegramBot({
     token: TG_TOKEN,
     apiRoot: tg.apiUrl,
-    intake: h.app.intake,
-    quota: h.app.quota,
-    queues: h.app.queues,
+    desk,
     redis: h.app.redis,
+    prefix: h.prefix,
     store,
     logger: h.logger,
     throttle,
@@ -82,10 +91,9 @@ export async function startTelegramHarness(options: TelegramHarnessOptions = {})
     ...(http ? { publicUrl: http.url } : {}),
   });
   routes.push({ path: telegram.webhookPath, handler: telegram.webhookHandler });
-  const api = telegram.bot.api;
   h.app.startWorkers({
     deliveries: {
-      telegram: createTelegramDelivery({
+      [TELEGRAM]: createTelegramDelivery({
         api,
         store,
         logger: h.logger,
@@ -94,13 +102,14 @@ export async function startTelegramHarness(options: TelegramHarnessOptions = {})
         ...(options.uploadLimit ? { uploadLimit: options.uploadLimit } : {}),
       }),
     },
-    imageSources: { telegram: createTelegramImageSource({ api, token: TG_TOKEN, apiRoot: tg.apiUrl }) },
+    sources: { [TELEGRAM]: source },
   });
   await telegram.start();
   return {
     ...h,
     tg,
     telegram,
+    desk,
     store,
     ...(http ? { http } : {}),
     async close() {
@@ -144,10 +153,9 @@ export const videoFor = (t: TelegramHarness, request: Message, timeoutMs = 20_00
     timeoutMs,
   );
 
-/** Nothing was queued and no quota was used by `user`. */
 /** Nothing was queued or charged for `user`. */
 export const nothingQueued = (t: TelegramHarness, user: User): Promise<void> =>
-  nothingQueuedFor(t, { platform: 'telegram', userId: String(user.id) });
+  nothingQueuedFor(t, { platform: TELEGRAM, userId: String(user.id) });
 
 /** Every text a status message showed, in order: the first post, then each successful edit. */
 export function statusTexts(t: TelegramHarness, chatId: number, messageId: number): string[] {
@@ -183,3 +191,37 @@ export function telegramScenes(): (options?: TelegramHarnessOptions) => Promise<
     return s;
   };
 }
+
+/** The status message of a request: the bot's reply saying it is queued. */
+export const statusOf = (
+  t: TelegramHarness,
+  chat: Chat,
+  request: Message,
+  timeoutMs = 10_000,
+): Promise<Message> =>
+  t.tg.waitForMessage(
+    chat.id,
+    (m) => m.reply_to_message?.message_id === request.message_id && /Queued/.test(m.text ?? ''),
+    timeoutMs,
+  );
+
+/** Waits until a message's current text matches. */
+export const messageMatching = (
+  t: TelegramHarness,
+  chatId: number,
+  messageId: number,
+  pattern: RegExp,
+  timeoutMs = 15_000,
+): Promise<Message> =>
+  t.tg.waitForMessage(chatId, (m) => m.message_id === messageId && pattern.test(m.text ?? ''), timeoutMs);
+
+/** Waits until a bot message has a button whose label matches, and returns it. */
+export const buttonMatching = (t: TelegramHarness, message: Message, label: RegExp, timeoutMs = 15_000) =>
+  waitFor(() => t.tg.buttons(message).find((b) => label.test(b.text)), {
+    timeoutMs,
+    what: `a button ${label} on message ${message.message_id}`,
+  });
+
+/** The bot's answer to a button press, once it gave one. */
+export const answerTo = (t: TelegramHarness, queryId: string): Promise<CallbackAnswer> =>
+  waitFor(() => t.tg.callbackAnswer(queryId), { what: `the answer to press ${queryId}` });

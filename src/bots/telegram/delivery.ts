@@ -1,19 +1,21 @@
 import { type Api, InputFile } from 'grammy';
-import type { UserError } from '../../core/errors.js';
-import type { ChatDelivery, ClipFile, DeliveryContext, DeliveryTarget } from '../../core/ports.js';
+import type { ChatDelivery, ClipFile, DeliveryContext } from '../../core/ports.js';
+import { actionId } from '../../desk/actions.js';
+import { AGAIN_LABEL, linkText } from '../../desk/delivered.js';
+import type { FinalOutcome } from '../../desk/status.js';
+import type { StatusRecord, StatusStore } from '../../desk/status-store.js';
 import type { Logger } from '../../log.js';
-import { type FinalOutcome, LINK_LIFETIME_TEXT } from '../shared.js';
-import type { StatusRecord, StatusStore } from '../status-store.js';
-import { describeApiError, isMessageGone, isNotModified, replyExtra } from './api.js';
-import { finalText } from './status.js';
+import { describeApiError, replyExtra } from './api.js';
+import { readTarget, type TelegramTarget } from './platform.js';
+import { editMessage, finalText, markupOf } from './status.js';
+import { imagesOf, telegramWords } from './words.js';
 
 /** The Bot API's upload limit for bots: a larger clip goes as a link. */
 export const TELEGRAM_UPLOAD_LIMIT = 50 * 1024 * 1024;
 /** Telegram's caption limit, in characters. */
 const CAPTION_MAX = 1024;
 
-type TelegramTarget = Extract<DeliveryTarget, { kind: 'telegram' }>;
-
+/** What the worker's Telegram delivery needs: a Bot API client, the status records, a logger. */
 export interface TelegramDeliveryOptions {
   api: Api;
   store: StatusStore;
@@ -34,88 +36,86 @@ export function captionFor(ctx: DeliveryContext): string {
   return `“${prompt}”${tail}`;
 }
 
-const telegramTarget = (ctx: DeliveryContext): TelegramTarget => {
-  if (ctx.target.kind !== 'telegram') throw new Error(`telegram delivery given a ${ctx.target.kind} target`);
-  return ctx.target;
-};
+/** When the provider's link stops working, as a person reads it: "at 2026-11-22 14:05 UTC". */
+const expiry = (clip: ClipFile): string | undefined =>
+  clip.sourceExpiresAt === undefined
+    ? undefined
+    : `at ${new Date(clip.sourceExpiresAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 /**
- * The `telegram` delivery, run by the worker: the clip as a video replying to the request (a link when
- * it is over the upload limit), the outcome recorded for the bot's status message. Posting is guarded
- * by a once-only marker set after the post, so a retried delivery does not post twice — except after a
- * crash between Telegram's answer and that marker, which no Bot API call can rule out.
+ * The `telegram` delivery, run by the worker: the clip as a video replying to the request (a link
+ * when it is over the upload limit), with an Again button; the outcome recorded for the bot's
+ * status message. Posting is guarded by a once-only `sent` marker set after the post, so a retried
+ * delivery does not post twice — except after a crash between Telegram's answer and that marker,
+ * which no Bot API call can rule out.
  */
 export function createTelegramDelivery(options: TelegramDeliveryOptions): ChatDelivery {
-  const { api, store, logger } = options;
+  const { api, store, logger, token } = options;
   const uploadLimit = options.uploadLimit ?? TELEGRAM_UPLOAD_LIMIT;
+  const wordsFor = (ctx: DeliveryContext) => telegramWords(imagesOf(ctx.request));
 
   /**
    * Records the outcome for the bot that owns the status message. When that bot is gone (restarted,
    * crashed: its heartbeat lapsed), the worker edits the status message itself — one edit, nothing
    * else edits it now. True when the status message shows the outcome (or will, by its owner).
    */
-  const finish = async (jobId: string, outcome: FinalOutcome, record?: StatusRecord): Promise<boolean> => {
-    await store.setFinal(jobId, outcome);
-    const status = record ?? (await store.read(jobId));
+  async function finish(
+    ctx: DeliveryContext,
+    outcome: FinalOutcome,
+    record?: StatusRecord,
+  ): Promise<boolean> {
+    await store.setFinal(ctx.jobId, outcome);
+    const status = record ?? (await store.read(ctx.jobId));
     if (status.messageId === undefined || status.chatId === undefined) return false;
     if (status.owner && (await store.isAlive(status.owner))) return true;
-    try {
-      await api.editMessageText(Number(status.chatId), Number(status.messageId), finalText(outcome));
-      return true;
-    } catch (error) {
-      if (isNotModified(error)) return true;
-      if (!isMessageGone(error)) {
-        logger.warn({ jobId, err: describeApiError(error, options.token) }, 'telegram status edit failed');
-      }
-      return false;
-    }
-  };
+    const at = { chatId: Number(status.chatId), messageId: Number(status.messageId) };
+    const body = { text: finalText(outcome, wordsFor(ctx)), buttons: [] };
+    const shown = await editMessage(api, at, body, (error) =>
+      logger.warn({ jobId: ctx.jobId, err: describeApiError(error, token) }, 'telegram status edit failed'),
+    );
+    return shown === 'ok';
+  }
 
-  /** When the provider's link stops working, as a person reads it. */
-  const expiry = (clip: ClipFile): string =>
-    clip.sourceExpiresAt
-      ? `the link works until ${new Date(clip.sourceExpiresAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`
-      : LINK_LIFETIME_TEXT;
+  /** Posts the clip (or its link) once, with the Again button. */
+  async function post(ctx: DeliveryContext, target: TelegramTarget, clip: ClipFile, big: boolean) {
+    const again = markupOf([[{ text: AGAIN_LABEL, data: actionId({ kind: 'again', jobId: ctx.jobId }) }]]);
+    if (big) {
+      const text = `🎬 ${captionFor(ctx)}\n\n${linkText(clip.size, expiry(clip))}:\n${clip.sourceUrl}`;
+      await api.sendMessage(target.chatId, text, {
+        ...replyExtra(target),
+        ...again,
+        link_preview_options: { is_disabled: true },
+      });
+      return;
+    }
+    await api.sendChatAction(target.chatId, 'upload_video').catch(() => undefined);
+    await api.sendVideo(target.chatId, new InputFile(clip.path, `reelay-${ctx.jobId.slice(0, 8)}.mp4`), {
+      ...replyExtra(target),
+      ...again,
+      caption: captionFor(ctx),
+      supports_streaming: true,
+    });
+  }
 
   return {
     async deliverClip(ctx, clip) {
-      const target = telegramTarget(ctx);
+      const target = readTarget(ctx.target);
       const big = clip.size > uploadLimit;
       if (!(await store.isMarked(ctx.jobId, 'sent'))) {
         try {
-          if (big) {
-            const mb = Math.round(clip.size / (1024 * 1024));
-            await api.sendMessage(
-              target.chatId,
-              `🎬 ${captionFor(ctx)}\n\nAt ${mb} MB the clip is over Telegram's ${Math.round(uploadLimit / (1024 * 1024))} MB limit for bots, so here is a link (download it soon: ${expiry(clip)}):\n${clip.sourceUrl}`,
-              { ...replyExtra(target), link_preview_options: { is_disabled: true } },
-            );
-          } else {
-            await api.sendChatAction(target.chatId, 'upload_video').catch(() => undefined);
-            await api.sendVideo(
-              target.chatId,
-              new InputFile(clip.path, `reelay-${ctx.jobId.slice(0, 8)}.mp4`),
-              {
-                ...replyExtra(target),
-                caption: captionFor(ctx),
-                supports_streaming: true,
-              },
-            );
-          }
+          await post(ctx, target, clip, big);
         } catch (error) {
-          logger.warn(
-            { jobId: ctx.jobId, err: describeApiError(error, options.token) },
-            'telegram clip post failed',
-          );
-          throw new Error(`telegram post failed: ${describeApiError(error, options.token)}`);
+          const err = describeApiError(error, token);
+          logger.warn({ jobId: ctx.jobId, err }, 'telegram clip post failed');
+          throw new Error(`telegram post failed: ${err}`);
         }
         await store.markOnce(ctx.jobId, 'sent');
       }
-      await finish(ctx.jobId, big ? { kind: 'link', size: clip.size } : { kind: 'clip' });
+      await finish(ctx, big ? { kind: 'link', size: clip.size } : { kind: 'clip' });
     },
 
-    async deliverFailure(ctx, error: UserError) {
-      const target = telegramTarget(ctx);
+    async deliverFailure(ctx, { error, refunded }) {
+      const target = readTarget(ctx.target);
       // The failure is shown in the status message. Wait briefly for the bot to record that message
       // (a job can fail within milliseconds of being queued); without one, answer with a reply.
       const deadline = Date.now() + (options.attachWaitMs ?? 5_000);
@@ -124,12 +124,13 @@ export function createTelegramDelivery(options: TelegramDeliveryOptions): ChatDe
         await new Promise((r) => setTimeout(r, 100));
         record = await store.read(ctx.jobId);
       }
-      if (await finish(ctx.jobId, { kind: 'failure', error }, record)) return;
+      const outcome: FinalOutcome = { kind: 'failure', error, refunded };
+      if (await finish(ctx, outcome, record)) return;
       if (await store.isMarked(ctx.jobId, 'sent')) return;
       try {
-        await api.sendMessage(target.chatId, finalText({ kind: 'failure', error }), replyExtra(target));
+        await api.sendMessage(target.chatId, finalText(outcome, wordsFor(ctx)), replyExtra(target));
       } catch (e) {
-        throw new Error(`telegram failure notice failed: ${describeApiError(e, options.token)}`);
+        throw new Error(`telegram failure notice failed: ${describeApiError(e, token)}`);
       }
       await store.markOnce(ctx.jobId, 'sent');
     },

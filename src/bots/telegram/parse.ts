@@ -1,138 +1,57 @@
+import type { ModelSpec } from '../../core/catalog.js';
 import { err, ok, type Result, type UserError, userError } from '../../core/errors.js';
-import type { GenerationRequest } from '../../core/request.js';
+import type { SettingKey } from '../../core/request.js';
+import {
+  type GenerateCommandName,
+  offeredSettings,
+  type SettingSpec,
+  settingSpec,
+} from '../../desk/commands.js';
+import type { Settings } from '../../desk/request.js';
+import { optionOf, promptText, type Token, tokenize } from './tokens.js';
 
-/** What the text after `/video` or `/reference` says, before any check against the model catalog. */
-export interface ParsedArgs {
+/**
+ * The text after `/video` or `/reference`: prompt words and `--flags`, anywhere. The flags are the
+ * desk's settings (`src/desk/commands.ts`), each under its kebab-case name and its aliases, and a
+ * command takes only those some of its models take, so no flag offers an impossible choice.
+ */
+
+/** What the text of a generating command says, before any check against the model catalog. */
+export interface ParsedCommand {
   prompt: string;
-  model?: string;
-  duration?: number;
-  aspectRatio?: string;
-  negativePrompt?: string;
-  quality?: string;
-  sound?: boolean;
+  settings: Settings;
 }
 
-type ValueKey = 'model' | 'duration' | 'aspectRatio' | 'negativePrompt' | 'quality';
+/** A setting's flag names without the dashes, shortest first: `ratio`, `aspect-ratio`. */
+export const flagNames = (spec: SettingSpec): string[] =>
+  [spec.name, ...spec.aliases].sort((a, b) => a.length - b.length);
 
-interface OptionSpec {
-  key: ValueKey | 'sound';
-  /** Shown when the value is missing. */
-  example?: string;
-  /** Set by a value-less flag. */
-  sound?: boolean;
+/** A setting as replies and help name it: its shortest flag (`--neg`, `--ratio`). */
+export const flagOf = (key: SettingKey): string => `--${flagNames(settingSpec(key))[0]}`;
+
+interface Flag {
+  spec: SettingSpec;
+  /** `--no-sound`: the boolean flag that turns its setting off. */
+  negated: boolean;
 }
 
-/** Every option by the name a person types (without the dashes). The first name of each is its main one. */
-const OPTIONS: Record<string, OptionSpec> = {
-  model: { key: 'model', example: '--model kling-o1' },
-  duration: { key: 'duration', example: '--duration 10' },
-  ratio: { key: 'aspectRatio', example: '--ratio 9:16' },
-  'aspect-ratio': { key: 'aspectRatio', example: '--aspect-ratio 9:16' },
-  neg: { key: 'negativePrompt', example: '--neg "blurry, text"' },
-  'negative-prompt': { key: 'negativePrompt', example: '--negative-prompt "blurry, text"' },
-  mode: { key: 'quality', example: '--mode pro' },
-  quality: { key: 'quality', example: '--quality pro' },
-  sound: { key: 'sound', sound: true },
-  'no-sound': { key: 'sound', sound: false },
-};
-
-/** The options as a person types them, for the "unknown option" message. */
-export const KNOWN_OPTIONS: readonly string[] = Object.keys(OPTIONS).map((name) => `--${name}`);
-
-/**
- * Opening quote → the characters that close it. Phones turn `"` into “…” (or „…“), `'` into ‘…’;
- * a keyboard may mix straight and curly, so either closes.
- */
-const QUOTES: Record<string, string> = {
-  '"': '"”“',
-  '“': '”“"',
-  '”': '”',
-  '„': '“”',
-  "'": "'’",
-  '‘': "’'",
-  '’': '’',
-  '«': '»',
-};
-
-interface Token {
-  /** The text as typed, quotes included. */
-  raw: string;
-  /** The text with the quotes of its quoted parts removed. */
-  value: string;
-  /** Starts with a quote: never an option, and its quoted part is a value verbatim. */
-  quoted: boolean;
-  /** Exactly one quoted part and nothing else. */
-  wholeQuoted: boolean;
-}
-
-const isSpace = (c: string): boolean => /\s/u.test(c);
-/** A closing quote must not be followed by a letter or digit, so "a dog's bone" has no quote in it. */
-const closesAt = (text: string, i: number): boolean => !/[\p{L}\p{N}]/u.test(text[i + 1] ?? ' ');
-
-/**
- * Where the quote opened at `open` closes, or -1 (then the quote mark is just a character).
- * `unclosed` remembers, per kind of quote, the earliest start that found no closer: a later start
- * cannot find one either, which keeps a message full of stray quotes linear.
- */
-function closingQuote(text: string, open: number, unclosed: Map<string, number>): number {
-  const closers = QUOTES[text[open] ?? ''];
-  if (closers === undefined || open >= (unclosed.get(closers) ?? Number.POSITIVE_INFINITY)) return -1;
-  for (let i = open + 1; i < text.length; i++) {
-    if (closers.includes(text[i] ?? '') && closesAt(text, i)) return i;
+/** The flags a command takes, by name: each offered setting's names, and `no-<name>` for a boolean. */
+export function flagsFor(command: GenerateCommandName, catalog: readonly ModelSpec[]): Map<string, Flag> {
+  const flags = new Map<string, Flag>();
+  for (const spec of offeredSettings(command, catalog)) {
+    for (const name of flagNames(spec)) flags.set(name, { spec, negated: false });
+    if (spec.type === 'boolean') flags.set(`no-${spec.name}`, { spec, negated: true });
   }
-  unclosed.set(closers, open);
-  return -1;
+  return flags;
 }
 
-/**
- * Splits on whitespace. A quote opens only at the start of a word or right after `=`, so apostrophes
- * and inch marks inside words stay as they are.
- */
-function tokenize(text: string): Token[] {
-  const tokens: Token[] = [];
-  const unclosed = new Map<string, number>();
-  let i = 0;
-  while (i < text.length) {
-    if (isSpace(text[i] ?? '')) {
-      i++;
-      continue;
-    }
-    const start = i;
-    let value = '';
-    let quoted = false;
-    let firstQuoteEnd = -1;
-    while (i < text.length && !isSpace(text[i] ?? '')) {
-      const close = i === start || text[i - 1] === '=' ? closingQuote(text, i, unclosed) : -1;
-      if (close >= 0) {
-        if (i === start) {
-          quoted = true;
-          firstQuoteEnd = close + 1;
-        }
-        value += text.slice(i + 1, close);
-        i = close + 1;
-      } else {
-        value += text[i];
-        i++;
-      }
-    }
-    tokens.push({ raw: text.slice(start, i), value, quoted, wholeQuoted: quoted && i === firstQuoteEnd });
-  }
-  return tokens;
-}
-
-/** `--name`, `--name=value`; phones autocorrect `--` into an em dash — or an en dash –. */
-const OPTION = /^(?:--|[—–])(\p{L}[\p{L}\p{N}-]*)(?:=([\s\S]*))?$/u;
-
-function parseOption(token: Token): { name: string; inline?: string } | undefined {
-  if (token.quoted) return undefined;
-  const m = OPTION.exec(token.value);
-  if (!m) return undefined;
-  const name = m[1]!.toLowerCase();
-  return m[2] === undefined ? { name } : { name, inline: m[2] };
-}
+/** The flags of a command as a person types them, for "Options: …". */
+export const knownFlags = (command: GenerateCommandName, catalog: readonly ModelSpec[]): string[] =>
+  [...flagsFor(command, catalog).keys()].map((name) => `--${name}`);
 
 const DURATION = /^(\d{1,4})\s*(?:s|secs?|seconds?)?$/iu;
 const RATIO = /^(\d{1,2})\s*[:x×/∶]\s*(\d{1,2})$/iu;
+const NUMBER = /^\d{1,3}(?:[.,]\d{1,3})?$/u;
 const BOOLEAN: Record<string, boolean> = {
   on: true,
   yes: true,
@@ -142,102 +61,98 @@ const BOOLEAN: Record<string, boolean> = {
   false: false,
 };
 
-function invalid(option: string, value: string, expected: string): Result<never, UserError> {
-  return err(userError('option-invalid', { option, value, expected }));
+const readBoolean = (raw: string): boolean | undefined => {
+  const word = raw.trim().toLowerCase();
+  return Object.hasOwn(BOOLEAN, word) ? BOOLEAN[word] : undefined;
+};
+
+/** How each setting's value is read from what a person typed, and what it should look like. */
+const VALUES: { [K in SettingKey]: { read(raw: string): Settings[K] | undefined; expected: string } } = {
+  model: { read: (v) => v.trim().toLowerCase(), expected: 'a model id from /models' },
+  duration: {
+    read: (v) => {
+      const m = DURATION.exec(v.trim());
+      return m ? Number(m[1]) : undefined;
+    },
+    expected: 'a number of seconds, like 5 or 10',
+  },
+  aspectRatio: {
+    read: (v) => {
+      const m = RATIO.exec(v.trim());
+      return m ? `${Number(m[1])}:${Number(m[2])}` : undefined;
+    },
+    expected: 'a ratio like 16:9, 9:16 or 1:1',
+  },
+  negativePrompt: { read: (v) => v.trim(), expected: 'the words to keep out' },
+  quality: { read: (v) => v.trim().toLowerCase(), expected: 'a mode like std or pro' },
+  cfgScale: {
+    read: (v) => (NUMBER.test(v.trim()) ? Number(v.trim().replace(',', '.')) : undefined),
+    expected: 'a number like 0.5',
+  },
+  sound: { read: readBoolean, expected: 'on or off' },
+};
+
+const invalid = (option: string, value: string, expected: string): Result<never, UserError> =>
+  err(userError('option-invalid', { option, value, expected }));
+
+/** Reads one setting into `settings`; false when the value is not one. */
+function readSetting<K extends SettingKey>(key: K, raw: string, settings: Settings): boolean {
+  const value = VALUES[key].read(raw);
+  if (value === undefined) return false;
+  settings[key] = value;
+  return true;
 }
 
 /**
- * Parses the text after `/video` or `/reference` (grammY's `ctx.match`):
- * `<prompt words> [--model m] [--duration d] [--ratio 16:9] [--neg "…"] [--mode std|pro] [--sound|--no-sound]`.
- * Options may come anywhere; the other words, in order and joined by single spaces, are the prompt.
- * Quoted words are never options. Only the syntax is checked here: whether the model has that
- * duration or ratio is `validate`'s job.
+ * Parses the text after `/video` or `/reference` (`<prompt words> [--model m] [--duration d]
+ * [--ratio 16:9] [--neg "…"] …`). Options may come anywhere; the other words, in order and joined by
+ * single spaces, are the prompt. Quoted words are never options; the last of a repeated option wins.
+ * Only the syntax is checked here: whether the model has that duration or ratio is the desk's job.
  */
-export function parseArgs(args: string): Result<ParsedArgs> {
-  const tokens = tokenize(args);
+export function parseCommand(
+  command: GenerateCommandName,
+  text: string,
+  catalog: readonly ModelSpec[],
+): Result<ParsedCommand> {
+  const flags = flagsFor(command, catalog);
+  const tokens = tokenize(text);
   const promptTokens: Token[] = [];
-  const values: Partial<Record<ValueKey, string>> = {};
-  const shown: Partial<Record<ValueKey, string>> = {};
-  let sound: boolean | undefined;
+  const typed = new Map<SettingKey, { option: string; value: string }>();
 
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;
-    const opt = parseOption(token);
+    const opt = optionOf(token);
     if (!opt) {
       promptTokens.push(token);
       continue;
     }
-    const typed = `--${opt.name}`;
-    const spec = Object.hasOwn(OPTIONS, opt.name) ? OPTIONS[opt.name] : undefined;
-    if (!spec) return err(userError('option-unknown', { option: typed, known: KNOWN_OPTIONS }));
-
-    if (spec.key === 'sound') {
-      if (opt.inline === undefined) {
-        sound = spec.sound;
-        continue;
-      }
-      const word = opt.inline.trim().toLowerCase();
-      const b = Object.hasOwn(BOOLEAN, word) ? BOOLEAN[word] : undefined;
-      if (b === undefined) return invalid(typed, opt.inline, 'on or off');
-      sound = spec.sound === b;
+    const option = `--${opt.name}`;
+    const flag = flags.get(opt.name);
+    if (!flag) return err(userError('option-unknown', { option, known: knownFlags(command, catalog) }));
+    const { spec } = flag;
+    if (spec.type === 'boolean') {
+      const on = opt.inline === undefined ? true : readBoolean(opt.inline);
+      if (on === undefined) return invalid(option, opt.inline ?? '', VALUES[spec.key].expected);
+      typed.set(spec.key, { option, value: String(on !== flag.negated) });
       continue;
     }
-
     let value = opt.inline;
     if (value === undefined) {
       const next = tokens[i + 1];
-      if (next && !parseOption(next)) {
+      if (next && !optionOf(next)) {
         value = next.value;
         i++;
       }
     }
     if (value === undefined || value.trim() === '') {
-      return err(
-        userError(
-          'option-missing-value',
-          spec.example ? { option: typed, example: spec.example } : { option: typed },
-        ),
-      );
+      return err(userError('option-missing-value', { option, example: `${option} ${spec.example}` }));
     }
-    values[spec.key] = value;
-    shown[spec.key] = typed;
+    typed.set(spec.key, { option, value });
   }
 
-  const parsed: ParsedArgs = { prompt: promptText(promptTokens) };
-  if (values.model !== undefined) parsed.model = values.model.trim().toLowerCase();
-  if (values.duration !== undefined) {
-    const m = DURATION.exec(values.duration.trim());
-    if (!m) return invalid(shown.duration!, values.duration, 'a number of seconds, like 5 or 10');
-    parsed.duration = Number(m[1]);
+  const settings: Settings = {};
+  for (const [key, { option, value }] of typed) {
+    if (!readSetting(key, value, settings)) return invalid(option, value, VALUES[key].expected);
   }
-  if (values.aspectRatio !== undefined) {
-    const m = RATIO.exec(values.aspectRatio.trim());
-    if (!m) return invalid(shown.aspectRatio!, values.aspectRatio, 'a ratio like 16:9, 9:16 or 1:1');
-    parsed.aspectRatio = `${Number(m[1])}:${Number(m[2])}`;
-  }
-  if (values.negativePrompt !== undefined) parsed.negativePrompt = values.negativePrompt.trim();
-  if (values.quality !== undefined) parsed.quality = values.quality.trim().toLowerCase();
-  if (sound !== undefined) parsed.sound = sound;
-  return ok(parsed);
-}
-
-/**
- * The prompt words joined by single spaces. A prompt that is one quoted part loses its quotes; quotes
- * around a part of a longer prompt stay (`a sign reading "OPEN"` means the quotes), as typed inside.
- */
-function promptText(tokens: Token[]): string {
-  const only = tokens.length === 1 ? tokens[0] : undefined;
-  if (only?.wholeQuoted) return only.value.trim();
-  return tokens.map((t) => t.raw).join(' ');
-}
-
-/** The platform-neutral request for these arguments; `defaultModel` when the text names none. */
-export function toRequest(parsed: ParsedArgs, defaultModel: string): GenerationRequest {
-  const req: GenerationRequest = { model: parsed.model ?? defaultModel, prompt: parsed.prompt };
-  if (parsed.duration !== undefined) req.duration = parsed.duration;
-  if (parsed.aspectRatio !== undefined) req.aspectRatio = parsed.aspectRatio;
-  if (parsed.negativePrompt !== undefined) req.negativePrompt = parsed.negativePrompt;
-  if (parsed.quality !== undefined) req.quality = parsed.quality;
-  if (parsed.sound !== undefined) req.sound = parsed.sound;
-  return req;
+  return ok({ prompt: promptText(promptTokens), settings });
 }

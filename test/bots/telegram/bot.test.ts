@@ -192,7 +192,7 @@ describe('telegram bot: bad input is answered and nothing is queued or charged',
           document: t.tg.document(photoJpeg(), 'image/jpeg', 'huge.jpg', 40 * 1024 * 1024),
           caption: '/video a fox',
         }),
-      reply: /huge\.jpg is 40 MB; Telegram lets bots download files of at most 20 MB/,
+      reply: /^The image is 40 MB; bots can download at most 20 MB here/,
     },
     {
       name: 'a 5,000-character prompt',
@@ -216,7 +216,7 @@ describe('telegram bot: bad input is answered and nothing is queued or charged',
     {
       name: '/reference without photos',
       send: ({ h: t, chat, alice }) => t.tg.send({ chat, from: alice, text: '/reference a fox' }),
-      reply: /\/reference needs photos/,
+      reply: /kling-o3-pro can't make a clip from text alone; it works from reference images/,
     },
   ];
   for (const c of cases) {

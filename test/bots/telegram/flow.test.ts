@@ -1,13 +1,21 @@
+import { writeFile } from 'node:fs/promises';
 import type { Message } from 'grammy/types';
 import { describe, expect, it } from 'vitest';
 import { createTelegramDelivery } from '../../../src/bots/telegram/delivery.js';
-import { BOT_COMMANDS } from '../../../src/bots/telegram/texts.js';
+import { botCommands } from '../../../src/bots/telegram/words.js';
+import { CATALOG } from '../../../src/catalog/models.js';
+import type { DeliveryContext } from '../../../src/core/ports.js';
 import { userKey } from '../../../src/core/request.js';
+import { CANCEL_ANSWERS } from '../../../src/desk/content.js';
+import { AGAIN_LABEL } from '../../../src/desk/delivered.js';
 import { cancelKey } from '../../../src/jobs/queues.js';
 import { everythingSent } from '../../helpers/harness.js';
+import { clipMp4 } from '../../helpers/media.js';
 import {
+  messageMatching,
   replyTo,
   type Scene,
+  statusOf,
   statusTexts,
   TG_TOKEN,
   telegramScenes,
@@ -19,12 +27,23 @@ const scene = telegramScenes();
 
 const aliceKey = userKey({ platform: 'telegram', userId: '1001' });
 
-/** The status message of a request: the bot's reply carrying the Cancel button. */
-const statusOf = (s: Scene, request: Message): Promise<Message> =>
-  s.h.tg.waitForMessage(
-    s.chat.id,
-    (m) => m.reply_to_message?.message_id === request.message_id && /Queued/.test(m.text ?? ''),
-  );
+/** A worker's delivery of its own, beside the harness's. */
+const deliveryOf = (s: Scene) =>
+  createTelegramDelivery({
+    api: s.h.telegram.bot.api,
+    store: s.h.store,
+    logger: s.h.logger,
+    token: TG_TOKEN,
+    attachWaitMs: 50,
+  });
+
+/** What the deliver job hands a delivery for a text clip asked for by `request`. */
+const contextFor = (s: Scene, request: Message, jobId: string): DeliveryContext => ({
+  jobId,
+  target: { platform: 'telegram', data: { chatId: s.chat.id, messageId: request.message_id } },
+  requester: { platform: 'telegram', userId: String(s.alice.id), displayName: '@alice' },
+  request: { model: 'kling-2.5-turbo-pro', mode: 'text', prompt: 'x', duration: 5, images: {}, credits: 1 },
+});
 
 /** The callback data of a status message's Cancel button. */
 const cancelData = (status: Message): string => {
@@ -32,10 +51,6 @@ const cancelData = (status: Message): string => {
   if (!button || !('callback_data' in button)) throw new Error('the status message has no Cancel button');
   return button.callback_data;
 };
-
-/** Waits until a message's current text matches. */
-const messageMatching = (s: Scene, chatId: number, messageId: number, pattern: RegExp, timeoutMs = 15_000) =>
-  s.h.tg.waitForMessage(chatId, (m) => m.message_id === messageId && pattern.test(m.text ?? ''), timeoutMs);
 
 describe('telegram bot: quota, cancel and failures', () => {
   it('an exhausted quota gets a reply saying when it resets, and nothing more is queued', async () => {
@@ -49,7 +64,7 @@ describe('telegram bot: quota, cancel and failures', () => {
     expect((await s.h.app.quota.usage(aliceKey)).used).toBe(1);
   });
 
-  it('Cancel by the requester stops the job and refunds; by anyone else it is refused', async () => {
+  it('Cancel by anyone but the requester is refused; by the requester after submit it stops, still charged', async () => {
     const s = await scene({ pollsToComplete: 10_000 });
     const group = s.h.tg.groupChat();
     const bob = s.h.tg.user(2002, 'Bob');
@@ -73,32 +88,14 @@ describe('telegram bot: quota, cancel and failures', () => {
 
     const accepted = s.h.tg.press(status, cancelData(status), s.alice);
     expect(await waitFor(() => s.h.tg.callbackAnswer(accepted) as { text?: string })).toMatchObject({
-      text: 'Cancelling…',
+      text: CANCEL_ANSWERS.stopping,
     });
-    const cancelled = await messageMatching(s, group.id, status.message_id, /^🚫 Cancelled\./);
-    expect(cancelled.text).toMatch(/did not count against your quota/);
-    expect(cancelled.reply_markup).toBeUndefined();
-    expect((await s.h.app.quota.usage(aliceKey)).used).toBe(0);
+    const stopped = await messageMatching(s.h, group.id, status.message_id, /^⏹ Stopped\./);
+    expect(stopped.text).toMatch(/counts against your quota/);
+    expect(stopped.reply_markup).toBeUndefined();
+    await waitFor(async () => (await s.h.app.quota.usage(aliceKey)).inFlight === 0);
+    expect((await s.h.app.quota.usage(aliceKey)).used).toBe(1);
     expect(s.h.tg.calls('sendVideo')).toHaveLength(0);
-  });
-
-  it('/cancel cancels every queued or running job of the sender, and only theirs', async () => {
-    const s = await scene({ pollsToComplete: 10_000 });
-    const bob = s.h.tg.user(2002, 'Bob');
-    const bobChat = s.h.tg.privateChat(bob);
-    const a1 = s.h.tg.send({ chat: s.chat, from: s.alice, text: '/video one' });
-    const a2 = s.h.tg.send({ chat: s.chat, from: s.alice, text: '/video two' });
-    const b1 = s.h.tg.send({ chat: bobChat, from: bob, text: '/video bob keeps his' });
-    const statuses = await Promise.all([statusOf(s, a1), statusOf(s, a2)]);
-    await s.h.tg.waitForMessage(bobChat.id, (m) => m.reply_to_message?.message_id === b1.message_id);
-    const cancel = s.h.tg.send({ chat: s.chat, from: s.alice, text: '/cancel' });
-    expect((await replyTo(s.h, s.chat, cancel)).text).toMatch(/Cancelling 2 jobs/);
-    for (const st of statuses) await messageMatching(s, s.chat.id, st.message_id, /^🚫 Cancelled/);
-    expect((await s.h.app.quota.usage(aliceKey)).used).toBe(0);
-    expect((await s.h.app.quota.usage(userKey({ platform: 'telegram', userId: '2002' }))).used).toBe(1);
-
-    const again = s.h.tg.send({ chat: s.chat, from: s.alice, text: '/cancel' });
-    expect((await replyTo(s.h, s.chat, again)).text).toMatch(/nothing queued or running/);
   });
 
   it('a failure edits the status message with the reason and says the quota was refunded', async () => {
@@ -110,8 +107,8 @@ describe('telegram bot: quota, cancel and failures', () => {
       from: s.alice,
       text: '/video something the filter dislikes',
     });
-    const status = await statusOf(s, request);
-    const failed = await messageMatching(s, s.chat.id, status.message_id, /^❌/);
+    const status = await statusOf(s.h, s.chat, request);
+    const failed = await messageMatching(s.h, s.chat.id, status.message_id, /^❌/);
     expect(failed.text).toMatch(/content filter rejected this request/);
     expect(failed.text).toMatch(/did not count against your quota/);
     expect((await s.h.app.quota.usage(aliceKey)).used).toBe(0);
@@ -120,14 +117,14 @@ describe('telegram bot: quota, cancel and failures', () => {
   it('when the bot that posted the status is gone, the worker shows the outcome in it', async () => {
     const s = await scene({ pollsToComplete: 20 });
     const request = s.h.tg.send({ chat: s.chat, from: s.alice, text: '/video a fox, unattended' });
-    const status = await statusOf(s, request);
+    const status = await statusOf(s.h, s.chat, request);
     // The bot process dies: no more edits, and its heartbeat lapses.
-    await s.h.telegram.tracker.stop();
+    await s.h.telegram.follower.stop();
     const beats = await s.h.app.redis.keys(`${s.h.prefix}:tg:instance:*`);
     expect(beats).toHaveLength(1);
     await s.h.app.redis.del(...beats);
     await videoFor(s.h, request);
-    const shown = await messageMatching(s, s.chat.id, status.message_id, /^✅ Done/);
+    const shown = await messageMatching(s.h, s.chat.id, status.message_id, /^✅ Done/);
     expect(shown.reply_markup).toBeUndefined();
   });
 
@@ -135,59 +132,66 @@ describe('telegram bot: quota, cancel and failures', () => {
     const s = await scene();
     const request = s.h.tg.send({ chat: s.chat, from: s.alice, text: '/help' });
     await replyTo(s.h, s.chat, request);
-    const delivery = createTelegramDelivery({
-      api: s.h.telegram.bot.api,
-      store: s.h.store,
-      logger: s.h.logger,
-      token: TG_TOKEN,
-      attachWaitMs: 50,
-    });
-    const ctx = {
-      jobId: 'job-without-status',
-      target: { kind: 'telegram' as const, chatId: s.chat.id, messageId: request.message_id },
-      requester: { platform: 'telegram' as const, userId: '1001' },
-      request: {
-        model: 'kling-2.5-turbo-pro',
-        mode: 'text' as const,
-        prompt: 'x',
-        duration: 5,
-        images: {},
-        credits: 1,
-      },
-    };
-    await delivery.deliverFailure(ctx, { id: 'timeout' });
-    await delivery.deliverFailure(ctx, { id: 'timeout' });
+    const delivery = deliveryOf(s);
+    const ctx = contextFor(s, request, 'job-without-status');
+    await delivery.deliverFailure(ctx, { error: { id: 'timeout' }, refunded: false });
+    await delivery.deliverFailure(ctx, { error: { id: 'timeout' }, refunded: false });
     const notices = s.h.tg
       .messages(s.chat.id, { fromBot: true })
       .filter((m) => /took too long/.test(m.text ?? ''));
     expect(notices).toHaveLength(1);
+    expect(notices[0]?.text).toMatch(/counts against your quota/);
     expect(notices[0]?.reply_to_message?.message_id).toBe(request.message_id);
   });
 });
 
 describe('telegram bot: delivery and rate limits', () => {
+  it('a clip delivery run again (a retried deliver job) posts the clip once, with its Again button', async () => {
+    const s = await scene();
+    const request = s.h.tg.send({ chat: s.chat, from: s.alice, text: '/help' });
+    await replyTo(s.h, s.chat, request);
+    const path = s.h.out('clip.mp4');
+    await writeFile(path, clipMp4());
+    const clip = {
+      path,
+      size: clipMp4().length,
+      contentType: 'video/mp4',
+      sourceUrl: 'http://127.0.0.1:1/x.mp4',
+    };
+    const ctx = contextFor(s, request, '0f0e0d0c-0b0a-4908-8706-050403020100');
+    await deliveryOf(s).deliverClip(ctx, clip);
+    await deliveryOf(s).deliverClip(ctx, clip);
+    const posted = s.h.tg.calls('sendVideo');
+    expect(posted).toHaveLength(1);
+    const video = (posted[0]!.response as { result: Message }).result;
+    expect(video.reply_to_message?.message_id).toBe(request.message_id);
+    expect(s.h.tg.buttons(video)).toEqual([{ text: AGAIN_LABEL, callback_data: `again:${ctx.jobId}` }]);
+    expect(s.h.tg.file(video.video?.file_id as string)?.bytes.equals(clipMp4())).toBe(true);
+  });
+
   it('a clip over the upload limit arrives as a link to the provider result', async () => {
     const s = await scene({ uploadLimit: 1_000 });
     const request = s.h.tg.send({ chat: s.chat, from: s.alice, text: '/video a very long epic' });
-    const status = await statusOf(s, request);
+    const status = await statusOf(s.h, s.chat, request);
     const link = await s.h.tg.waitForMessage(
       s.chat.id,
       (m) => m.reply_to_message?.message_id === request.message_id && /here is a link/.test(m.text ?? ''),
       20_000,
     );
+    expect(s.h.tg.buttons(link)).toEqual([expect.objectContaining({ text: AGAIN_LABEL })]);
     const url = /(http:\/\/\S+)/.exec(link.text ?? '')?.[1] as string;
     expect((await fetch(url).then((r) => r.arrayBuffer())).byteLength).toBe(s.h.rh.video.length);
-    await messageMatching(s, s.chat.id, status.message_id, /sent as a link|as a link/);
+    await messageMatching(s.h, s.chat.id, status.message_id, /sent as a link|as a link/);
     expect(s.h.tg.calls('sendVideo')).toHaveLength(0);
   });
 
   it('a 429 on a status edit is honoured (no call to the message before retry_after) and the clip still arrives', async () => {
     const s = await scene({ pollsToComplete: 30, status: { editIntervalMs: 600, tickMs: 25 } });
     const request = s.h.tg.send({ chat: s.chat, from: s.alice, text: '/video a patient heron' });
-    const status = await statusOf(s, request);
+    const status = await statusOf(s.h, s.chat, request);
     s.h.tg.rateLimit('editMessageText', 2);
     await videoFor(s.h, request, 30_000);
-    await messageMatching(s, s.chat.id, status.message_id, /^✅ Done/);
+    await messageMatching(s.h, s.chat.id, status.message_id, /^✅ Done/);
 
     const edits = s.h.tg.calls('editMessageText').filter((c) => c.params.message_id === status.message_id);
     const limited = edits.findIndex((c) => c.status === 429);
@@ -207,9 +211,9 @@ describe('telegram bot: delivery and rate limits', () => {
   it('at the production pace a status message is edited at most once per 5 s', async () => {
     const s = await scene({ pollsToComplete: 40, productionPacing: true, env: { POLL_INTERVAL_MS: '250' } });
     const request = s.h.tg.send({ chat: s.chat, from: s.alice, text: '/video a glacier, slowly' });
-    const status = await statusOf(s, request);
+    const status = await statusOf(s.h, s.chat, request);
     await videoFor(s.h, request, 40_000);
-    await messageMatching(s, s.chat.id, status.message_id, /^✅ Done/, 20_000);
+    await messageMatching(s.h, s.chat.id, status.message_id, /^✅ Done/, 20_000);
     const texts = statusTexts(s.h, s.chat.id, status.message_id);
     expect(texts.length).toBeGreaterThanOrEqual(3);
     const edits = s.h.tg.calls('editMessageText').filter((c) => c.params.message_id === status.message_id);
@@ -225,7 +229,7 @@ describe('telegram bot: delivery and rate limits', () => {
 describe('telegram bot: commands and modes', () => {
   it('sets its command list at start and answers /start, /help, /models and /quota', async () => {
     const s = await scene();
-    expect(s.h.tg.commands()).toEqual(BOT_COMMANDS);
+    expect(s.h.tg.commands()).toEqual(botCommands(CATALOG));
     const start = s.h.tg.send({ chat: s.chat, from: s.alice, text: '/start' });
     expect((await replyTo(s.h, s.chat, start)).text).toMatch(/\/video/);
     const models = s.h.tg.send({ chat: s.chat, from: s.alice, text: '/models' });

@@ -1,24 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_REFERENCE_MODEL, DEFAULT_VIDEO_MODEL } from '../../../src/bots/shared.js';
-import { KNOWN_OPTIONS, type ParsedArgs, parseArgs, toRequest } from '../../../src/bots/telegram/parse.js';
+import { flagOf, knownFlags, type ParsedCommand, parseCommand } from '../../../src/bots/telegram/parse.js';
+import { CATALOG } from '../../../src/catalog/models.js';
 import type { ErrorId, UserError } from '../../../src/core/errors.js';
 import { messageFor } from '../../../src/core/messages.js';
-import { validate } from '../../../src/core/validate.js';
+import { SETTINGS } from '../../../src/desk/commands.js';
+import { checkCommand } from '../../../src/desk/request.js';
 
-function parsed(text: string): ParsedArgs {
-  const result = parseArgs(text);
+type Flat = { prompt: string } & ParsedCommand['settings'];
+
+/** The parse of a command's text, settings flattened beside the prompt (as the old parser gave them). */
+function parsed(text: string, command: 'video' | 'reference' = 'video'): Flat {
+  const result = parseCommand(command, text, CATALOG);
   if (!result.ok) throw new Error(`expected arguments, got ${JSON.stringify(result.error)}`);
-  return result.value;
+  return { prompt: result.value.prompt, ...result.value.settings };
 }
 
-function refused(text: string, id: ErrorId): UserError {
-  const result = parseArgs(text);
+function refused(text: string, id: ErrorId, command: 'video' | 'reference' = 'video'): UserError {
+  const result = parseCommand(command, text, CATALOG);
   if (result.ok) throw new Error(`expected ${id}, got ${JSON.stringify(result.value)}`);
   expect(result.error.id).toBe(id);
   return result.error;
 }
 
-describe('parseArgs: the prompt', () => {
+describe('parseCommand: the prompt', () => {
   it('is the whole text when there are no options', () => {
     expect(parsed('a red fox runs through fresh snow')).toEqual({
       prompt: 'a red fox runs through fresh snow',
@@ -66,7 +70,7 @@ describe('parseArgs: the prompt', () => {
   });
 });
 
-describe('parseArgs: quotes', () => {
+describe('parseCommand: quotes', () => {
   it('a wholly quoted prompt loses its quotes and may contain option-like words', () => {
     expect(parsed('"a sign that says --model and --sound" --duration 10')).toEqual({
       prompt: 'a sign that says --model and --sound',
@@ -130,7 +134,7 @@ describe('parseArgs: quotes', () => {
   });
 });
 
-describe('parseArgs: options', () => {
+describe('parseCommand: options', () => {
   it.each([
     ['--model kling-o1', { model: 'kling-o1' }],
     ['--model Kling-O3-Pro', { model: 'kling-o3-pro' }],
@@ -150,18 +154,28 @@ describe('parseArgs: options', () => {
     ['--mode pro', { quality: 'pro' }],
     ['--mode STD', { quality: 'std' }],
     ['--quality pro', { quality: 'pro' }],
+    ['--cfg 0.7', { cfgScale: 0.7 }],
+    ['--cfg-scale 1', { cfgScale: 1 }],
+    ['--cfg=0,3', { cfgScale: 0.3 }],
+  ])('/video %s', (options, expected) => {
+    expect(parsed(`a fox ${options}`)).toEqual({ prompt: 'a fox', ...expected });
+  });
+
+  it.each([
     ['--sound', { sound: true }],
     ['--no-sound', { sound: false }],
     ['--sound=off', { sound: false }],
     ['--sound=yes', { sound: true }],
     ['--no-sound=no', { sound: true }],
-  ])('%s', (options, expected) => {
-    expect(parsed(`a fox ${options}`)).toEqual({ prompt: 'a fox', ...expected });
+    ['--ratio 9:16', { aspectRatio: '9:16' }],
+    ['--duration 12', { duration: 12 }],
+  ])('/reference %s', (options, expected) => {
+    expect(parsed(`a fox ${options}`, 'reference')).toEqual({ prompt: 'a fox', ...expected });
   });
 
-  it('takes every option at once', () => {
+  it('takes every option of a command at once', () => {
     expect(
-      parsed('a fox --model kling-o1 --duration 10 --ratio 1:1 --neg "blur" --mode pro --sound in snow'),
+      parsed('a fox --model kling-o1 --duration 10 --ratio 1:1 --neg "blur" --mode pro --cfg 0.5 in snow'),
     ).toEqual({
       prompt: 'a fox in snow',
       model: 'kling-o1',
@@ -169,8 +183,17 @@ describe('parseArgs: options', () => {
       aspectRatio: '1:1',
       negativePrompt: 'blur',
       quality: 'pro',
-      sound: true,
+      cfgScale: 0.5,
     });
+    expect(parsed('two friends --model kling-o3-pro --duration 8 --ratio 9:16 --sound', 'reference')).toEqual(
+      {
+        prompt: 'two friends',
+        model: 'kling-o3-pro',
+        duration: 8,
+        aspectRatio: '9:16',
+        sound: true,
+      },
+    );
   });
 
   it('takes --flag=value', () => {
@@ -187,22 +210,26 @@ describe('parseArgs: options', () => {
   });
 
   it('takes an em dash or an en dash for -- (phone autocorrect)', () => {
-    expect(parsed('a fox —duration 10 –ratio 9:16 —model=kling-o1 —no-sound —neg “blur”')).toEqual({
+    expect(parsed('a fox —duration 10 –ratio 9:16 —model=kling-o1 —neg “blur”')).toEqual({
       prompt: 'a fox',
       duration: 10,
       aspectRatio: '9:16',
       model: 'kling-o1',
-      sound: false,
       negativePrompt: 'blur',
     });
+    expect(parsed('a fox —no-sound', 'reference')).toEqual({ prompt: 'a fox', sound: false });
   });
 
   it('reads option names case-insensitively (phones capitalise)', () => {
-    expect(parsed('a fox --Duration 10 —Sound')).toEqual({ prompt: 'a fox', duration: 10, sound: true });
+    expect(parsed('a fox --Duration 10 —Sound', 'reference')).toEqual({
+      prompt: 'a fox',
+      duration: 10,
+      sound: true,
+    });
   });
 
   it('keeps the last of a repeated option', () => {
-    expect(parsed('a fox --duration 5 --duration 10 --sound --no-sound')).toEqual({
+    expect(parsed('a fox --duration 5 --duration 10 --sound --no-sound', 'reference')).toEqual({
       prompt: 'a fox',
       duration: 10,
       sound: false,
@@ -220,7 +247,7 @@ describe('parseArgs: options', () => {
   });
 
   it('a value flag does not eat the word after a boolean flag', () => {
-    expect(parsed('--sound a fox')).toEqual({ prompt: 'a fox', sound: true });
+    expect(parsed('--sound a fox', 'reference')).toEqual({ prompt: 'a fox', sound: true });
   });
 
   it('a value may look like a negative number or a lone dash', () => {
@@ -229,11 +256,11 @@ describe('parseArgs: options', () => {
   });
 });
 
-describe('parseArgs: errors', () => {
-  it('names an unknown option and lists the known ones', () => {
+describe('parseCommand: errors', () => {
+  it('names an unknown option and lists the known ones of that command', () => {
     const error = refused('a fox --colour red', 'option-unknown');
-    expect(error.details).toEqual({ option: '--colour', known: KNOWN_OPTIONS });
-    expect(KNOWN_OPTIONS).toEqual([
+    expect(error.details).toEqual({ option: '--colour', known: knownFlags('video', CATALOG) });
+    expect(knownFlags('video', CATALOG)).toEqual([
       '--model',
       '--duration',
       '--ratio',
@@ -242,13 +269,39 @@ describe('parseArgs: errors', () => {
       '--negative-prompt',
       '--mode',
       '--quality',
-      '--sound',
-      '--no-sound',
+      '--cfg',
+      '--cfg-scale',
     ]);
     expect(messageFor(error)).toBe(
       'I don\'t know the option "--colour". Options: --model, --duration, --ratio, --aspect-ratio, --neg, ' +
-        '--negative-prompt, --mode, --quality, --sound, --no-sound.',
+        '--negative-prompt, --mode, --quality, --cfg, --cfg-scale.',
     );
+  });
+
+  it('offers a flag only where some model of the command takes it', () => {
+    // No /video model makes sound; no /reference model takes a negative prompt, a mode or a cfg scale.
+    expect(refused('a fox --sound', 'option-unknown').details).toMatchObject({ option: '--sound' });
+    for (const flag of ['--neg x', '--mode pro', '--cfg 0.5']) {
+      expect(refused(`a fox ${flag}`, 'option-unknown', 'reference').details).toMatchObject({
+        known: ['--model', '--duration', '--ratio', '--aspect-ratio', '--sound', '--no-sound'],
+      });
+    }
+  });
+
+  it("names each setting by its shortest flag, every flag derived from the desk's settings", () => {
+    expect(SETTINGS.map((s) => flagOf(s.key))).toEqual([
+      '--model',
+      '--duration',
+      '--ratio',
+      '--neg',
+      '--mode',
+      '--cfg',
+      '--sound',
+    ]);
+    const all = new Set([...knownFlags('video', CATALOG), ...knownFlags('reference', CATALOG)]);
+    for (const s of SETTINGS) {
+      for (const name of [s.name, ...s.aliases]) expect(all).toContain(`--${name}`);
+    }
   });
 
   it('names an unknown option typed with an em dash the way it is meant', () => {
@@ -276,10 +329,12 @@ describe('parseArgs: errors', () => {
     ['--duration 5min', '--duration', '5min'],
     ['--ratio wide', '--ratio', 'wide'],
     ['--aspect-ratio 16:9:1', '--aspect-ratio', '16:9:1'],
+    ['--cfg high', '--cfg', 'high'],
     ['--sound=loud', '--sound', 'loud'],
     ['--sound=constructor', '--sound', 'constructor'],
   ])('%s is not a valid value', (options, option, value) => {
-    const error = refused(`a fox ${options}`, 'option-invalid');
+    const command = option === '--sound' ? 'reference' : 'video';
+    const error = refused(`a fox ${options}`, 'option-invalid', command);
     expect(error.details).toMatchObject({ option, value });
     expect(typeof error.details?.expected).toBe('string');
   });
@@ -297,43 +352,20 @@ describe('parseArgs: errors', () => {
   });
 });
 
-describe('toRequest', () => {
-  it('uses the default model when none is named, and passes the prompt', () => {
-    expect(toRequest({ prompt: 'a fox' }, DEFAULT_VIDEO_MODEL)).toEqual({
-      model: 'kling-2.5-turbo-pro',
-      prompt: 'a fox',
-    });
-    expect(DEFAULT_REFERENCE_MODEL).toBe('kling-o3-pro');
-  });
-
-  it('maps every field', () => {
-    expect(
-      toRequest(
-        {
-          prompt: 'a fox',
-          model: 'kling-o1',
-          duration: 10,
-          aspectRatio: '9:16',
-          negativePrompt: 'blur',
-          quality: 'pro',
-          sound: false,
-        },
-        DEFAULT_VIDEO_MODEL,
-      ),
-    ).toEqual({
-      model: 'kling-o1',
-      prompt: 'a fox',
-      duration: 10,
-      aspectRatio: '9:16',
-      negativePrompt: 'blur',
-      quality: 'pro',
-      sound: false,
-    });
-  });
-
-  it('gives validate a request it accepts for a typical phone-typed command', () => {
-    const args = parsed('A red fox in snow —duration 10s —ratio 9:16 —neg “blurry”');
-    const result = validate(toRequest(args, DEFAULT_VIDEO_MODEL));
+describe('parseCommand with the desk', () => {
+  it('gives the desk a request it accepts for a typical phone-typed command', () => {
+    const { prompt, ...settings } = parsed('A red fox in snow —duration 10s —ratio 9:16 —neg “blurry”');
+    const result = checkCommand(
+      {
+        command: 'video',
+        requester: { platform: 'telegram', userId: '1' },
+        target: { platform: 'telegram', data: { chatId: 1, messageId: 1 } },
+        prompt,
+        settings,
+        attachments: [],
+      },
+      CATALOG,
+    );
     expect(result.ok && result.value).toMatchObject({
       model: 'kling-2.5-turbo-pro',
       mode: 'text',

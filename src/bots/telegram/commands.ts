@@ -1,0 +1,124 @@
+import type { Message, MessageEntity } from 'grammy/types';
+import { messageFor } from '../../core/messages.js';
+import { cancelReply } from '../../desk/cancel-reply.js';
+import type { GenerateCommandName } from '../../desk/commands.js';
+import { helpDoc, modelsDoc, quotaDoc } from '../../desk/content.js';
+import type { CancelMine, Desk } from '../../desk/desk.js';
+import { type AlbumMemory, mediaOf } from './media.js';
+import { parseCommand } from './parse.js';
+import { deliveryTarget, requesterOf, targetOf } from './platform.js';
+import { docText } from './render.js';
+import type { Replies } from './reply.js';
+import type { Button } from './status.js';
+import {
+  imagesIn,
+  PHOTO_WITHOUT_COMMAND,
+  telegramHelpWords,
+  telegramWords,
+  unknownCommand,
+} from './words.js';
+
+/**
+ * What the bot does with a command message: a translation of it into a desk call, and of the desk's
+ * answer into a Telegram reply. Nothing is decided here.
+ */
+
+/** A command at the very start of a text or caption: `/video@ReelayBot a fox` → video, ReelayBot, "a fox". */
+export function commandOf(message: Message): { name: string; mention?: string; args: string } | undefined {
+  const text = message.text ?? message.caption;
+  const entities: MessageEntity[] | undefined = message.entities ?? message.caption_entities;
+  const first = entities?.find((e) => e.type === 'bot_command' && e.offset === 0);
+  if (!text || !first) return undefined;
+  const [name, mention] = text.slice(1, first.length).split('@') as [string, string | undefined];
+  const command: { name: string; mention?: string; args: string } = {
+    name: name.toLowerCase(),
+    args: text.slice(first.length).trim(),
+  };
+  if (mention) command.mention = mention;
+  return command;
+}
+
+/** What `/cancel` or "All of them" came to, as a reply: the desk's words, a button a row for its choice. */
+export function cancelMessage(result: CancelMine): { text: string; buttons: Button[][] } {
+  const { text, choices } = cancelReply(result);
+  return { text, buttons: choices.map((c) => [{ text: c.label, data: c.action }]) };
+}
+
+/** What the command handler works with: the desk, the album memory and the bot's ways to reply. */
+export interface CommandDeps {
+  desk: Desk;
+  albums: AlbumMemory;
+  replies: Replies;
+  /** The bot's username (known once the bot started), for `/video@name` and the help. */
+  username(): string;
+  now(): number;
+}
+
+/** The handler of one command message, with the rest of its album when it came in one. */
+export function createCommandHandler(d: CommandDeps): (messages: Message[]) => Promise<unknown> {
+  const { desk, replies } = d;
+
+  async function generate(command: GenerateCommandName, args: string, messages: Message[], message: Message) {
+    const from = message.from as NonNullable<Message['from']>;
+    const to = targetOf(message);
+    const parsed = parseCommand(command, args, desk.catalog);
+    if (!parsed.ok) return replies.reply(to, messageFor(parsed.error, telegramWords()));
+    const attachments = await d.albums.inputsFor(messages, message);
+    const images = imagesIn(attachments);
+    const accepted = await desk.submit({
+      command,
+      requester: requesterOf(from),
+      target: deliveryTarget(to),
+      prompt: parsed.value.prompt,
+      settings: parsed.value.settings,
+      attachments,
+    });
+    if (!accepted.ok) return replies.reply(to, messageFor(accepted.error, telegramWords(images)));
+    return replies.queued(to, accepted.value, images);
+  }
+
+  async function answer(message: Message, name: string, args: string, messages: Message[]) {
+    const from = message.from as NonNullable<Message['from']>;
+    const to = targetOf(message);
+    switch (name) {
+      case 'start':
+      case 'help':
+        return replies.reply(to, docText(helpDoc(desk.catalog, telegramHelpWords(d.username()))));
+      case 'models':
+        return replies.reply(to, docText(modelsDoc(desk.catalog)));
+      case 'quota': {
+        const view = await desk.quota(requesterOf(from));
+        const text = view === 'busy' ? messageFor({ id: 'service-busy' }) : docText(quotaDoc(view), d.now());
+        return replies.reply(to, text);
+      }
+      case 'cancel': {
+        const { text, buttons } = cancelMessage(await desk.cancelMine(requesterOf(from)));
+        return replies.reply(to, text, buttons);
+      }
+      case 'video':
+      case 'reference':
+        return generate(name, args, messages, message);
+      default:
+        if (message.chat.type === 'private') return replies.reply(to, unknownCommand(name));
+    }
+  }
+
+  return async (messages) => {
+    const message = messages.find((m) => commandOf(m)) ?? messages[0];
+    if (!message?.from || message.from.is_bot) return;
+    const command = commandOf(message);
+    if (!command) {
+      // A photo without a command, in a private chat: say how to use it. In groups, stay quiet.
+      if (
+        message.chat.type === 'private' &&
+        mediaOf(message)?.attachment.kind === 'image' &&
+        !message.media_group_id
+      ) {
+        await replies.reply(targetOf(message), PHOTO_WITHOUT_COMMAND);
+      }
+      return;
+    }
+    if (command.mention && command.mention.toLowerCase() !== d.username().toLowerCase()) return;
+    return answer(message, command.name, command.args, messages);
+  };
+}
