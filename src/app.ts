@@ -1,27 +1,31 @@
 import type { JobsOptions, WorkerOptions } from 'bullmq';
 import { Redis } from 'ioredis';
+import { CATALOG } from './catalog/models.js';
 import type { Config } from './config.js';
-import type { ProviderName } from './core/catalog.js';
-import type { ChatDelivery, DeliveryTarget } from './core/ports.js';
-import { createFileDelivery } from './jobs/file-delivery.js';
+import type { ModelSpec } from './core/catalog.js';
+import type { MediaSources } from './core/ports.js';
+import { createDesk, type Desk } from './desk/desk.js';
+import type { Deliveries } from './jobs/deliver.js';
+import { createFileDelivery, FILE_PLATFORM } from './jobs/file-delivery.js';
 import { createIntake, type Intake } from './jobs/intake.js';
-import { createUrlImageSource, type ImageSources } from './jobs/media.js';
+import { createUrlSource } from './jobs/media.js';
 import { createQueues, type Queues, settleWithin } from './jobs/queues.js';
 import { createQuota, type Quota } from './jobs/quota.js';
 import { startWorkers, type Workers } from './jobs/worker.js';
 import type { Logger } from './log.js';
 import type { Fetch } from './providers/http.js';
-import { createRunningHub } from './providers/runninghub.js';
-import { createRunware } from './providers/runware.js';
-import type { VideoProvider } from './providers/types.js';
+import type { VideoProvider } from './providers/provider.js';
+import { catalogProblems, createProviders, PROVIDERS } from './providers/registry.js';
 
 export interface AppOptions {
   config: Config;
   logger: Logger;
-  /** Image sources beyond the built-in `url` one (`telegram` from the bot, `file` from the CLI). */
-  imageSources?: ImageSources;
-  /** Deliveries beyond the built-in `file` one. */
-  deliveries?: Partial<Record<DeliveryTarget['kind'], ChatDelivery>>;
+  /** The model catalog; the shipped one by default. Its routes are checked by their providers. */
+  catalog?: readonly ModelSpec[];
+  /** Media sources beyond the built-in `url` one (a platform's own, `file` from the CLI). */
+  sources?: MediaSources;
+  /** Deliveries beyond the built-in `file` one, by platform. */
+  deliveries?: Deliveries;
   /** BullMQ worker overrides (tests shorten lock and stalled intervals). */
   workerOptions?: Partial<WorkerOptions>;
   /** Overrides of the generate jobs' retry policy (tests back off in milliseconds). */
@@ -37,52 +41,37 @@ export interface AppOptions {
 
 export interface App {
   config: Config;
+  catalog: readonly ModelSpec[];
   redis: Redis;
   queues: Queues;
   quota: Quota;
   intake: Intake;
-  providers: ReadonlyMap<ProviderName, VideoProvider>;
+  providers: ReadonlyMap<string, VideoProvider>;
   /**
-   * Starts the generate and deliver workers in this process. `extra` adds deliveries and image
-   * sources built on the app's own connection (Telegram's need Redis for their status records).
+   * Starts the generate and deliver workers in this process. `extra` adds deliveries and media
+   * sources built on the app's own connection (the platforms' need Redis for their status records).
    */
-  startWorkers(extra?: Pick<AppOptions, 'deliveries' | 'imageSources'>): Workers;
+  startWorkers(extra?: Pick<AppOptions, 'deliveries' | 'sources'>): Workers;
+  /**
+   * The front desk over this app's intake, quota and queues. `sources` are the platforms' media
+   * sources, asked before a clip is made again from old inputs.
+   */
+  desk(sources: MediaSources): Desk;
   /** Stops the workers it started and closes every connection. */
   close(): Promise<void>;
-}
-
-/** The video providers that have a key, in a map the worker picks routes from. */
-export function createProviders(
-  config: Config,
-  options: { fetch?: Fetch; timeoutMs?: number } = {},
-): Map<ProviderName, VideoProvider> {
-  const providers = new Map<ProviderName, VideoProvider>();
-  const withFetch = {
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
-  };
-  if (config.runninghub.apiKey) {
-    providers.set(
-      'runninghub',
-      createRunningHub({ apiKey: config.runninghub.apiKey, baseUrl: config.runninghub.apiUrl, ...withFetch }),
-    );
-  }
-  if (config.runware.apiKey) {
-    providers.set(
-      'runware',
-      createRunware({ apiKey: config.runware.apiKey, baseUrl: config.runware.apiUrl, ...withFetch }),
-    );
-  }
-  return providers;
 }
 
 /**
  * Builds everything a Reelay process needs from one {@link Config}: the Redis connection, queues,
  * quota ledger, intake, providers, and (on demand) workers. `main.ts` and the command line share it;
- * so do the integration tests, with URLs pointing at the loopback fakes.
+ * so do the integration tests, with URLs pointing at the loopback fakes. Throws when a catalog
+ * route is one its provider refuses.
  */
 export function createApp(options: AppOptions): App {
   const { config, logger } = options;
+  const catalog = options.catalog ?? CATALOG;
+  const problems = catalogProblems(catalog);
+  if (problems.length > 0) throw new Error(`the model catalog has bad routes:\n  ${problems.join('\n  ')}`);
   // Workers block on Redis: ioredis must keep retrying instead of failing commands (BullMQ's advice).
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
   redis.on('error', (e) => logger.warn({ err: e.message }, 'redis connection error'));
@@ -90,7 +79,7 @@ export function createApp(options: AppOptions): App {
     logger.warn({ err: e.message }, 'queue error'),
   );
   const quota = createQuota(redis, { prefix: config.queuePrefix, limit: config.quotaDailyVideos });
-  const providers = createProviders(config, {
+  const providers = createProviders(config.providers, {
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.providerTimeoutMs ? { timeoutMs: options.providerTimeoutMs } : {}),
   });
@@ -98,6 +87,7 @@ export function createApp(options: AppOptions): App {
     queues,
     quota,
     redis,
+    catalog,
     jobDeadlineMs: config.jobDeadlineMs,
     configuredProviders: new Set(providers.keys()),
     ...(options.jobOptions ? { jobOptions: options.jobOptions } : {}),
@@ -108,32 +98,39 @@ export function createApp(options: AppOptions): App {
 
   return {
     config,
+    catalog,
     redis,
     queues,
     quota,
     intake,
     providers,
+    desk(sources) {
+      return createDesk({ intake, quota, queues, redis, catalog, sources, logger });
+    },
     startWorkers(extra = {}) {
       const workers = startWorkers({
         connection: redis,
         concurrency: config.workerConcurrency,
         generate: {
           providers,
-          imageSources: {
-            url: createUrlImageSource(options.fetch ? { fetch: options.fetch } : {}),
-            ...options.imageSources,
-            ...extra.imageSources,
+          descriptors: PROVIDERS,
+          sources: {
+            url: createUrlSource(options.fetch ? { fetch: options.fetch } : {}),
+            ...options.sources,
+            ...extra.sources,
           },
           quota,
           queues,
           redis,
+          catalog,
           pollIntervalMs: config.pollIntervalMs,
           logger,
           ...(config.publicUrl ? { webhookBase: config.publicUrl } : {}),
           ...(options.now ? { now: options.now } : {}),
         },
         deliver: {
-          deliveries: { file: createFileDelivery(), ...options.deliveries, ...extra.deliveries },
+          deliveries: { [FILE_PLATFORM]: createFileDelivery(), ...options.deliveries, ...extra.deliveries },
+          descriptors: PROVIDERS,
           logger,
           ...(options.fetch ? { fetch: options.fetch } : {}),
         },

@@ -17,10 +17,11 @@ const REDACT = [
   '*.interactionToken',
   '*.*.interactionToken',
   'target.interactionToken',
+  'target.data.interactionToken',
+  '*.target.data.interactionToken',
   'config.discord.token',
   'config.telegram.token',
-  'config.runninghub.apiKey',
-  'config.runware.apiKey',
+  'config.providers.*.apiKey',
 ];
 
 /**

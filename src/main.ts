@@ -1,20 +1,25 @@
 import { existsSync } from 'node:fs';
 import { REST } from 'discord.js';
-import { type AppOptions, createApp } from './app.js';
+import { createApp } from './app.js';
 import { createDiscordBot, type DiscordBot } from './bots/discord/bot.js';
 import { createDiscordDelivery } from './bots/discord/delivery.js';
-import { createStatusStore } from './bots/status-store.js';
+import { DISCORD, DISCORD_STORE } from './bots/discord/platform.js';
+import { createDiscordSource } from './bots/discord/source.js';
 import { createTelegramApi } from './bots/telegram/api.js';
 import { createTelegramBot, type TelegramBot } from './bots/telegram/bot.js';
 import { createTelegramDelivery } from './bots/telegram/delivery.js';
-import { createTelegramImageSource } from './bots/telegram/source.js';
+import { TELEGRAM, TELEGRAM_STORE } from './bots/telegram/platform.js';
+import { createTelegramSource } from './bots/telegram/source.js';
 import { ConfigError, loadConfig } from './config.js';
+import type { ChatDelivery, MediaSource } from './core/ports.js';
+import { createStatusStore } from './desk/status-store.js';
 import { startHttpServer } from './http/server.js';
 import { createLogger } from './log.js';
 
 /**
  * The composition root: config → connections → roles → graceful shutdown. Nothing else in the
- * codebase reads the environment.
+ * codebase reads the environment. A platform is wired here: its media source and delivery (for
+ * workers and the desk), and its bot (for its role).
  */
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -31,64 +36,56 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, undefined, [
     config.telegram.token,
     config.discord.token,
-    config.runninghub.apiKey,
-    config.runware.apiKey,
+    ...Object.values(config.providers).map((p) => p.apiKey),
   ]);
   const app = createApp({ config, logger });
   const stops: (() => Promise<void>)[] = [];
   /** The bots: stopped first, so no new request arrives while the workers finish theirs. */
   const frontEnds: (() => Promise<void>)[] = [];
 
+  // Each platform with a token: its media source and its delivery, for the workers and the desk.
+  const sources: Record<string, MediaSource> = {};
+  const deliveries: Record<string, ChatDelivery> = {};
   const tg = config.telegram;
   const dc = config.discord;
-  const store = createStatusStore(app.redis, config.queuePrefix, 'tg');
-  const dcStore = createStatusStore(app.redis, config.queuePrefix, 'dc');
+  const tgStore = createStatusStore(app.redis, config.queuePrefix, TELEGRAM_STORE);
+  const dcStore = createStatusStore(app.redis, config.queuePrefix, DISCORD_STORE);
+  if (tg.token) {
+    const api = createTelegramApi({ token: tg.token, apiRoot: tg.apiUrl });
+    sources[TELEGRAM] = createTelegramSource({ api, token: tg.token, apiRoot: tg.apiUrl });
+    deliveries[TELEGRAM] = createTelegramDelivery({ api, store: tgStore, logger, token: tg.token });
+  }
+  if (dc.token) {
+    const rest = new REST({ api: dc.apiUrl }).setToken(dc.token);
+    sources[DISCORD] = createDiscordSource({ rest });
+    deliveries[DISCORD] = createDiscordDelivery({ rest, store: dcStore, logger });
+  }
+  const desk = app.desk(sources);
+
   let discord: DiscordBot | undefined;
   if (config.roles.includes('discord') && dc.token) {
-    discord = createDiscordBot({
-      token: dc.token,
-      apiUrl: dc.apiUrl,
-      intake: app.intake,
-      quota: app.quota,
-      queues: app.queues,
-      store: dcStore,
-      logger,
-    });
+    discord = createDiscordBot({ token: dc.token, apiUrl: dc.apiUrl, desk, store: dcStore, logger });
   }
   let telegram: TelegramBot | undefined;
   if (config.roles.includes('telegram') && tg.token) {
     telegram = createTelegramBot({
       token: tg.token,
       apiRoot: tg.apiUrl,
-      intake: app.intake,
-      quota: app.quota,
-      queues: app.queues,
+      desk,
       redis: app.redis,
-      store,
+      prefix: config.queuePrefix,
+      store: tgStore,
       logger,
       ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     });
   }
   if (config.roles.includes('worker')) {
-    // Workers post clips themselves: Telegram with the bot token, Discord through the interaction
-    // token or, once it is dead, with the bot token in the channel.
-    const deliveries: NonNullable<AppOptions['deliveries']> = {};
-    const imageSources: NonNullable<AppOptions['imageSources']> = {};
-    const tgToken = tg.token;
-    if (tgToken) {
-      const api = telegram?.bot.api ?? createTelegramApi({ token: tgToken, apiRoot: tg.apiUrl });
-      deliveries.telegram = createTelegramDelivery({ api, store, logger, token: tgToken });
-      imageSources.telegram = createTelegramImageSource({ api, token: tgToken, apiRoot: tg.apiUrl });
-    }
-    if (dc.token) {
-      const rest = discord?.client.rest ?? new REST({ api: dc.apiUrl }).setToken(dc.token);
-      deliveries.discord = createDiscordDelivery({ rest, store: dcStore, logger });
-    }
-    const workers = app.startWorkers({ deliveries, imageSources });
+    const workers = app.startWorkers({ deliveries, sources });
     stops.push(() => workers.close());
     logger.info(
       {
         providers: [...app.providers.keys()],
+        platforms: Object.keys(deliveries),
         concurrency: config.workerConcurrency,
         pollIntervalMs: config.pollIntervalMs,
       },
@@ -109,13 +106,8 @@ async function main(): Promise<void> {
     logger.info({ port: config.httpPort }, 'http server listening');
   }
 
-  if (discord) {
-    const bot = discord;
-    await bot.start();
-    frontEnds.push(() => bot.stop());
-  }
-  if (telegram) {
-    const bot = telegram;
+  for (const bot of [discord, telegram]) {
+    if (!bot) continue;
     await bot.start();
     frontEnds.push(() => bot.stop());
   }

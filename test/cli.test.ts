@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildCommands } from '../src/bots/discord/commands.js';
+import { CATALOG } from '../src/catalog/models.js';
 import { runCli } from '../src/cli.js';
 import { FAKE_DISCORD_TOKEN, FakeDiscord } from './fakes/discord.js';
 import { type Harness, type HarnessOptions, REDIS_URL, startHarness } from './helpers/harness.js';
@@ -181,7 +182,7 @@ describe('reelay generate', () => {
       t.out('x.mp4'),
     ]);
     expect(r.code).toBe(1);
-    expect(r.err.at(-1)).toBe('reelay: first_frame is a PDF; please send a JPEG or PNG image.');
+    expect(r.err.at(-1)).toBe('reelay: --first-frame is a PDF; please send a JPEG or PNG image.');
     expect(t.rh.submitCount()).toBe(0);
   });
 
@@ -293,15 +294,22 @@ describe('reelay register-commands', () => {
     expect(r.err).toEqual([]);
     expect(r.code).toBe(0);
     const registered = d.commands();
-    expect(registered.map((c) => c.name)).toEqual(['video', 'reference', 'models', 'quota', 'help']);
+    expect(registered.map((c) => c.name)).toEqual([
+      'video',
+      'reference',
+      'models',
+      'quota',
+      'cancel',
+      'help',
+    ]);
     const put = d.calls('commands');
     expect(put).toHaveLength(1);
     expect(put[0]).toMatchObject({ method: 'PUT', path: `/applications/${d.applicationId}/commands` });
-    expect(put[0]?.json).toEqual(JSON.parse(JSON.stringify(buildCommands())));
+    expect(put[0]?.json).toEqual(JSON.parse(JSON.stringify(buildCommands(CATALOG))));
     expect(put[0]?.authorization).toBe(`Bot ${d.token}`);
     expect(d.calls('application')).toHaveLength(1);
     expect(r.out).toEqual([
-      `registered 5 commands for Reelay (${d.applicationId}) globally:`,
+      `registered 6 commands for Reelay (${d.applicationId}) globally:`,
       ...registered.map((c) => `  /${c.name} (${c.id})`),
     ]);
   });
@@ -324,6 +332,7 @@ describe('reelay register-commands', () => {
       'reference',
       'models',
       'quota',
+      'cancel',
       'help',
     ]);
     expect(d.commands()).toEqual([]);
@@ -331,7 +340,7 @@ describe('reelay register-commands', () => {
       method: 'PUT',
       path: `/applications/${d.applicationId}/guilds/${guild.id}/commands`,
     });
-    expect(r.out[0]).toBe(`registered 5 commands for Reelay (${d.applicationId}) in server ${guild.id}:`);
+    expect(r.out[0]).toBe(`registered 6 commands for Reelay (${d.applicationId}) in server ${guild.id}:`);
   });
 
   it('without DISCORD_TOKEN: exit 78 and nothing sent', async () => {
@@ -418,5 +427,43 @@ describe('reelay register-commands', () => {
     );
     expect(code).toBe(0);
     expect(out.join('\n')).toMatch(/reelay register-commands \[--guild <server id>\]/);
+  });
+});
+
+describe('the README', () => {
+  it('every `reelay generate` example parses and is accepted by the validator', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { parseGenerateArgs } = await import('../src/cli.js');
+    const { validate } = await import('../src/core/validate.js');
+    const { photoJpeg } = await import('./helpers/media.js');
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    const commands = readme
+      .replaceAll('\\\n', ' ')
+      .split('\n')
+      .filter((line) => line.startsWith('npm run reelay -- generate '));
+    expect(commands.length).toBeGreaterThanOrEqual(3);
+    const dir = await mkdtemp(join(tmpdir(), 'reelay-readme-'));
+    try {
+      for (const line of commands) {
+        // Words as a shell splits them (the README quotes only with double quotes).
+        const words = [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2] ?? '').slice(5);
+        // The images it names, made real in a folder of this test.
+        const args = await Promise.all(
+          words.map(async (word, i) => {
+            if (!/^--(first-frame|last-frame|reference)$/.test(words[i - 1] ?? '')) return word;
+            const path = join(dir, word);
+            await writeFile(path, word.endsWith('.png') ? makePng(640, 480) : photoJpeg());
+            return path;
+          }),
+        );
+        const { request } = await parseGenerateArgs(args);
+        const result = validate(request, CATALOG);
+        expect([line, result.ok ? 'accepted' : result.error.id]).toEqual([line, 'accepted']);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

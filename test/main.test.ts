@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fileTarget } from '../src/jobs/file-delivery.js';
 import { FakeDiscord } from './fakes/discord.js';
 import { FakeTelegram } from './fakes/telegram.js';
 import { type Harness, startHarness } from './helpers/harness.js';
@@ -74,10 +75,7 @@ describe('the service process (npm start runs this)', () => {
     const accepted = await h.app.intake.submit(
       { model: 'kling-o1', prompt: 'from the service' },
       { platform: 'discord', userId: 'u1' },
-      {
-        kind: 'file',
-        path: h.out('svc.mp4'),
-      },
+      fileTarget(h.out('svc.mp4')),
     );
     if (!accepted.ok) throw new Error(accepted.error.id);
     expect((await h.finished(accepted.value.jobId)).state).toBe('completed');

@@ -1,0 +1,45 @@
+import type { WorkerOptions } from 'bullmq';
+import { type Config, ConfigError, loadConfig } from '../config.js';
+
+export const USAGE = `usage: reelay generate --model <id> --prompt "…" --out clip.mp4
+         [--first-frame a.png] [--last-frame b.png] [--reference r1.png --reference r2.png …]
+         [--reference-video v.mp4] [--duration 10] [--aspect-ratio 9:16] [--mode std|pro]
+         [--negative-prompt "…"] [--cfg-scale 0.5] [--sound]
+       reelay register-commands [--guild <server id>]
+generate: one clip. Images may be local paths or http(s) URLs. Uses the same environment as the
+service (REDIS_URL, RUNNINGHUB_API_KEY, RUNWARE_API_KEY, …); does not count against user quotas.
+register-commands: replaces the Discord bot's slash commands with those built from the model
+catalog: everywhere, or in one server with --guild (shown there at once, for testing). Uses
+DISCORD_TOKEN and DISCORD_API_URL.`;
+
+export interface CliIo {
+  stdout: (line: string) => void;
+  stderr: (line: string) => void;
+}
+
+export interface CliOptions {
+  /** BullMQ worker overrides (tests). */
+  workerOptions?: Partial<WorkerOptions>;
+  /** How often progress is checked, ms. */
+  progressEveryMs?: number;
+}
+
+/** A failure the admin reads as one line; `code` is the exit status. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly code = 1,
+  ) {
+    super(message);
+  }
+}
+
+/** The configuration from `env`; a bad or missing variable is exit status 78 (EX_CONFIG). */
+export function cliConfig(env: Record<string, string | undefined>): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.problems.join('; '), 78);
+    throw error;
+  }
+}
