@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { PLATFORMS, type PlatformSettings } from './bots/registry.js';
 import { PROVIDERS, type ProviderSettings } from './providers/registry.js';
 
-/** The roles one process can run; see `REELAY_ROLES`. */
-export const ROLES = ['discord', 'telegram', 'worker', 'http'] as const;
-export type Role = (typeof ROLES)[number];
+/** The roles one process can run, see `REELAY_ROLES`: each platform's bot, `worker` and `http`. */
+export const ROLES: readonly string[] = [...PLATFORMS.map((p) => p.name), 'worker', 'http'];
+export type Role = string;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -36,10 +37,10 @@ const rolesSchema = z
       .map((r) => r.trim())
       .filter(Boolean),
   )
-  .refine((list) => list.length > 0 && list.every((r) => (ROLES as readonly string[]).includes(r)), {
+  .refine((list) => list.length > 0 && list.every((r) => ROLES.includes(r)), {
     message: `expected a comma list of ${ROLES.join(', ')}`,
   })
-  .transform((list) => [...new Set(list)] as Role[]);
+  .transform((list) => [...new Set(list)]);
 
 const schema = z.object({
   REDIS_URL: withDefault(
@@ -49,10 +50,6 @@ const schema = z.object({
     'redis://127.0.0.1:6379',
   ),
   REELAY_ROLES: optionalString.pipe(rolesSchema.optional()),
-  DISCORD_TOKEN: optionalString,
-  DISCORD_API_URL: withDefault(httpUrl('the Discord REST base'), 'https://discord.com/api'),
-  TELEGRAM_BOT_TOKEN: optionalString,
-  TELEGRAM_API_URL: withDefault(httpUrl('the Bot API root'), 'https://api.telegram.org'),
   PUBLIC_URL: optionalString.pipe(httpUrl('where providers reach our webhooks').optional()),
   HTTP_PORT: withDefault(intIn(1, 65535, 'from 1 to 65535'), '8080'),
   POLL_INTERVAL_MS: withDefault(intIn(100, 600_000, 'of milliseconds from 100 to 600000'), '5000'),
@@ -69,22 +66,29 @@ const schema = z.object({
   LOG_LEVEL: withDefault(z.enum(LOG_LEVELS, { message: `expected one of ${LOG_LEVELS.join(', ')}` }), 'info'),
 });
 
-/** Each registered provider's key and base URL (`RUNNINGHUB_API_KEY`, `RUNNINGHUB_API_URL`, …). */
-const providerSchema = z.object(
-  Object.fromEntries(
-    PROVIDERS.flatMap((p) => [
+/**
+ * Each registered provider's key and base URL (`RUNNINGHUB_API_KEY`, `RUNNINGHUB_API_URL`, …) and
+ * each platform's token and API base (`DISCORD_TOKEN`, `DISCORD_API_URL`, …), from their descriptors.
+ */
+const pluggedSchema = z.object(
+  Object.fromEntries([
+    ...PROVIDERS.flatMap((p) => [
       [p.env.apiKey, optionalString],
       [p.env.apiUrl, withDefault(httpUrl(p.env.urlMeaning), p.env.defaultApiUrl)],
     ]),
-  ),
+    ...PLATFORMS.flatMap((p) => [
+      [p.env.token, optionalString],
+      [p.env.apiUrl, withDefault(httpUrl(p.env.urlMeaning), p.env.defaultApiUrl)],
+    ]),
+  ]),
 );
 
 /** The validated configuration of one Reelay process. Built once, in `main.ts`, and passed down. */
 export interface Config {
   redisUrl: string;
   roles: Role[];
-  discord: { token: string | undefined; apiUrl: string };
-  telegram: { token: string | undefined; apiUrl: string };
+  /** Every registered platform's settings, by its name; a platform without a token is off. */
+  platforms: Record<string, PlatformSettings>;
   /** Every registered provider's settings, by its name; a provider without a key is off. */
   providers: Record<string, ProviderSettings>;
   publicUrl: string | undefined;
@@ -111,8 +115,8 @@ export class ConfigError extends Error {
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = schema.safeParse(env);
-  const providerEnv = providerSchema.safeParse(env);
-  const problems = [parsed, providerEnv].flatMap((result) =>
+  const plugged = pluggedSchema.safeParse(env);
+  const problems = [parsed, plugged].flatMap((result) =>
     result.success
       ? []
       : result.error.issues.map((issue) => `${String(issue.path[0] ?? 'environment')}: ${issue.message}`),
@@ -125,40 +129,37 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     ? listed.success
       ? listed.data
       : undefined
-    : [
-        ...(set('DISCORD_TOKEN') ? (['discord'] as const) : []),
-        ...(set('TELEGRAM_BOT_TOKEN') ? (['telegram'] as const) : []),
-        'worker',
-        'http',
-      ];
-  if (roles?.includes('discord') && !set('DISCORD_TOKEN')) {
-    problems.push('DISCORD_TOKEN: required when REELAY_ROLES includes discord');
-  }
-  if (roles?.includes('telegram') && !set('TELEGRAM_BOT_TOKEN')) {
-    problems.push('TELEGRAM_BOT_TOKEN: required when REELAY_ROLES includes telegram');
-  }
-  if (roles?.includes('telegram') && set('PUBLIC_URL') && !roles.includes('http')) {
-    problems.push(
-      'REELAY_ROLES: with PUBLIC_URL set, the Telegram bot takes updates by webhook, served by the http role: add http to this process',
-    );
+    : [...PLATFORMS.filter((p) => set(p.env.token)).map((p) => p.name), 'worker', 'http'];
+  for (const platform of PLATFORMS) {
+    if (!roles?.includes(platform.name)) continue;
+    if (!set(platform.env.token)) {
+      problems.push(`${platform.env.token}: required when REELAY_ROLES includes ${platform.name}`);
+    }
+    if (platform.webhookWithPublicUrl && set('PUBLIC_URL') && !roles.includes('http')) {
+      problems.push(
+        `REELAY_ROLES: with PUBLIC_URL set, the ${platform.label} bot takes updates by webhook, served by the http role: add http to this process`,
+      );
+    }
   }
   const keys = PROVIDERS.map((p) => p.env.apiKey);
   if (roles?.includes('worker') && !keys.some(set)) {
     problems.push(`${keys[0]}: a worker needs a provider key: ${keys.join(' or ')}`);
   }
-  if (problems.length > 0 || !parsed.success || !providerEnv.success || !roles) {
+  if (problems.length > 0 || !parsed.success || !plugged.success || !roles) {
     throw new ConfigError([...new Set(problems)]);
   }
   const e = parsed.data;
-  const p = providerEnv.data as Record<string, string | undefined>;
+  const p = plugged.data as Record<string, string | undefined>;
   const providers = Object.fromEntries(
     PROVIDERS.map((d) => [d.name, { apiKey: p[d.env.apiKey], apiUrl: p[d.env.apiUrl] as string }]),
+  );
+  const platforms = Object.fromEntries(
+    PLATFORMS.map((d) => [d.name, { token: p[d.env.token], apiUrl: p[d.env.apiUrl] as string }]),
   );
   return {
     redisUrl: e.REDIS_URL,
     roles,
-    discord: { token: e.DISCORD_TOKEN, apiUrl: e.DISCORD_API_URL },
-    telegram: { token: e.TELEGRAM_BOT_TOKEN, apiUrl: e.TELEGRAM_API_URL },
+    platforms,
     providers,
     publicUrl: e.PUBLIC_URL,
     httpPort: e.HTTP_PORT,

@@ -19,8 +19,7 @@ const REDACT = [
   'target.interactionToken',
   'target.data.interactionToken',
   '*.target.data.interactionToken',
-  'config.discord.token',
-  'config.telegram.token',
+  'config.platforms.*.token',
   'config.providers.*.apiKey',
 ];
 

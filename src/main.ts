@@ -34,8 +34,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel, undefined, [
-    config.telegram.token,
-    config.discord.token,
+    ...Object.values(config.platforms).map((p) => p.token),
     ...Object.values(config.providers).map((p) => p.apiKey),
   ]);
   const app = createApp({ config, logger });
@@ -46,8 +45,8 @@ async function main(): Promise<void> {
   // Each platform with a token: its media source and its delivery, for the workers and the desk.
   const sources: Record<string, MediaSource> = {};
   const deliveries: Record<string, ChatDelivery> = {};
-  const tg = config.telegram;
-  const dc = config.discord;
+  const tg = config.platforms[TELEGRAM] ?? { token: undefined, apiUrl: '' };
+  const dc = config.platforms[DISCORD] ?? { token: undefined, apiUrl: '' };
   const tgStore = createStatusStore(app.redis, config.queuePrefix, TELEGRAM_STORE);
   const dcStore = createStatusStore(app.redis, config.queuePrefix, DISCORD_STORE);
   if (tg.token) {
@@ -63,11 +62,11 @@ async function main(): Promise<void> {
   const desk = app.desk(sources);
 
   let discord: DiscordBot | undefined;
-  if (config.roles.includes('discord') && dc.token) {
+  if (config.roles.includes(DISCORD) && dc.token) {
     discord = createDiscordBot({ token: dc.token, apiUrl: dc.apiUrl, desk, store: dcStore, logger });
   }
   let telegram: TelegramBot | undefined;
-  if (config.roles.includes('telegram') && tg.token) {
+  if (config.roles.includes(TELEGRAM) && tg.token) {
     telegram = createTelegramBot({
       token: tg.token,
       apiRoot: tg.apiUrl,

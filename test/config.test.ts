@@ -24,8 +24,10 @@ describe('loadConfig defaults', () => {
     expect(loadConfig(BASE)).toEqual({
       redisUrl: 'redis://127.0.0.1:6379',
       roles: ['worker', 'http'],
-      discord: { token: undefined, apiUrl: 'https://discord.com/api' },
-      telegram: { token: undefined, apiUrl: 'https://api.telegram.org' },
+      platforms: {
+        discord: { token: undefined, apiUrl: 'https://discord.com/api' },
+        telegram: { token: undefined, apiUrl: 'https://api.telegram.org' },
+      },
       providers: {
         runninghub: { apiKey: 'rh-key', apiUrl: 'https://www.runninghub.ai' },
         runware: { apiKey: undefined, apiUrl: 'https://api.runware.ai/v1' },
@@ -84,8 +86,10 @@ describe('loadConfig defaults', () => {
     expect(config).toMatchObject({
       redisUrl: 'rediss://user:pw@redis.example:6380/2',
       roles: ['discord', 'telegram', 'worker', 'http'],
-      discord: { token: 'd', apiUrl: 'http://127.0.0.1:9001/api' },
-      telegram: { token: 't', apiUrl: 'http://127.0.0.1:9002' },
+      platforms: {
+        discord: { token: 'd', apiUrl: 'http://127.0.0.1:9001/api' },
+        telegram: { token: 't', apiUrl: 'http://127.0.0.1:9002' },
+      },
       providers: {
         runninghub: { apiKey: 'rh', apiUrl: 'http://127.0.0.1:9003' },
         runware: { apiKey: 'rw', apiUrl: 'http://127.0.0.1:9004/v1' },
@@ -130,8 +134,8 @@ describe('loadConfig defaults', () => {
       RUNWARE_API_URL: 'https://api.runware.ai/v1/',
       PUBLIC_URL: 'https://reelay.example/hooks/',
     });
-    expect(config.discord.apiUrl).toBe('http://127.0.0.1:9001/api');
-    expect(config.telegram.apiUrl).toBe('http://127.0.0.1:9002');
+    expect(config.platforms.discord?.apiUrl).toBe('http://127.0.0.1:9001/api');
+    expect(config.platforms.telegram?.apiUrl).toBe('http://127.0.0.1:9002');
     expect(config.providers.runninghub?.apiUrl).toBe('https://www.runninghub.cn');
     expect(config.providers.runware?.apiUrl).toBe('https://api.runware.ai/v1');
     expect(config.publicUrl).toBe('https://reelay.example/hooks');

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { discordPlatform } from '../bots/discord/descriptor.js';
 import { CliError, type CliIo, cliConfig, USAGE } from './common.js';
 
 type DiscordJs = typeof import('discord.js');
@@ -58,15 +59,17 @@ export async function registerCommands(
     throw new CliError('DISCORD_TOKEN is not set: register-commands needs the bot token', 78);
   }
   // Only the Discord settings matter here: no worker keys are needed to register commands.
-  const config = cliConfig({ ...env, REELAY_ROLES: 'discord' });
-  const token = config.discord.token ?? '';
+  const config = cliConfig({ ...env, REELAY_ROLES: discordPlatform.name });
+  const settings = config.platforms[discordPlatform.name];
+  const token = settings?.token ?? '';
+  const apiUrl = settings?.apiUrl ?? discordPlatform.env.defaultApiUrl;
   // Loaded here, not at the top: `generate` has no use for discord.js.
   const discord = await import('discord.js');
   const { REST, Routes } = discord;
   const { buildCommands } = await import('../bots/discord/commands.js');
   const { CATALOG } = await import('../catalog/models.js');
   const rest = new REST({
-    api: config.discord.apiUrl,
+    api: apiUrl,
     retries: 2,
     timeout: 15_000,
     // A one-shot command: no sweeper timers left behind.
@@ -89,6 +92,6 @@ export async function registerCommands(
     return 0;
   } catch (error) {
     if (error instanceof CliError) throw error;
-    throw new CliError(scrub(describeDiscordFailure(error, config.discord.apiUrl, discord, guild)), 1);
+    throw new CliError(scrub(describeDiscordFailure(error, apiUrl, discord, guild)), 1);
   }
 }

@@ -2,9 +2,10 @@ import { InteractionContextType, PermissionFlagsBits, type RepliableInteraction 
 import { z } from 'zod';
 import type { DeliveryTarget } from '../../core/ports.js';
 import type { Requester } from '../../core/request.js';
+import { discordPlatform } from './descriptor.js';
 
 /** The platform's name: in delivery targets, requesters (quota keys) and as the media source kind. */
-export const DISCORD = 'discord';
+export const DISCORD = discordPlatform.name;
 /** The namespace of Discord's status records in Redis (see `desk/status-store.ts`). */
 export const DISCORD_STORE = 'dc';
 

@@ -2,9 +2,10 @@ import type { Message, User } from 'grammy/types';
 import { z } from 'zod';
 import type { DeliveryTarget } from '../../core/ports.js';
 import type { Requester } from '../../core/request.js';
+import { telegramPlatform } from './descriptor.js';
 
 /** The platform's name: in delivery targets, requesters (quota keys) and media source refs. */
-export const TELEGRAM = 'telegram';
+export const TELEGRAM = telegramPlatform.name;
 /** The namespace of Telegram's status records and album memory in Redis. */
 export const TELEGRAM_STORE = 'tg';
 
