@@ -87,17 +87,6 @@ export const validRequestSchema = z.object({
 });
 export type ValidRequest = z.infer<typeof validRequestSchema>;
 
-/** Every input of a valid request, with the neutral name messages use for it (see `inputs.ts`). */
-export function requestInputs(request: ValidRequest): { input: string; ref: MediaRef }[] {
-  const { first, last, references, video } = request.images;
-  return [
-    ...(first ? [{ input: 'first-frame', ref: first }] : []),
-    ...(last ? [{ input: 'last-frame', ref: last }] : []),
-    ...(references ?? []).map((ref, i) => ({ input: `reference-${i + 1}`, ref })),
-    ...(video ? [{ input: 'reference-video', ref: video }] : []),
-  ];
-}
-
 /**
  * Who asked for a clip. `platform` is the adapter's own name (core knows none); `userKey` scopes
  * quotas: one person on one platform.

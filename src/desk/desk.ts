@@ -99,32 +99,32 @@ export function createDesk(deps: DeskDeps): Desk {
     return ok({ jobId, request: valid, view });
   }
 
-  /** The inputs of an old request as they can be fetched now, or undefined when one is gone. */
+  /**
+   * The inputs of an old request as they can be fetched now (one `refresh` per source kind, which
+   * may re-sign links), or undefined when one of them is gone for good.
+   */
   async function refreshed(request: ValidRequest): Promise<ValidRequest | undefined> {
-    const fresh = async (refs: MediaRef[]): Promise<MediaRef[] | undefined> => {
-      const out: MediaRef[] = [];
-      for (const ref of refs) {
-        const kind = ref.source.kind;
-        const source = Object.hasOwn(deps.sources, kind) ? deps.sources[kind] : undefined;
-        const [now] = source?.refresh ? await source.refresh([ref.source]) : [ref.source];
-        if (!now) return undefined;
-        out.push({ ...ref, source: now });
+    const { first, last, references = [], video } = request.images;
+    const all = [first, last, ...references, video].filter((r): r is MediaRef => r !== undefined);
+    const fresh = new Map<MediaRef, MediaRef>();
+    for (const kind of new Set(all.map((r) => r.source.kind))) {
+      const refs = all.filter((r) => r.source.kind === kind);
+      const source = Object.hasOwn(deps.sources, kind) ? deps.sources[kind] : undefined;
+      const now = source?.refresh
+        ? await source.refresh(refs.map((r) => r.source))
+        : refs.map((r) => r.source);
+      for (const [i, ref] of refs.entries()) {
+        const current = now[i];
+        if (!current) return undefined;
+        fresh.set(ref, { ...ref, source: current });
       }
-      return out;
-    };
-    const { first, last, references, video } = request.images;
-    const [f, l, r, v] = await Promise.all([
-      fresh(first ? [first] : []),
-      fresh(last ? [last] : []),
-      fresh(references ?? []),
-      fresh(video ? [video] : []),
-    ]);
-    if (!f || !l || !r || !v) return undefined;
+    }
+    const swap = (ref: MediaRef): MediaRef => fresh.get(ref) ?? ref;
     const images: ValidRequest['images'] = {};
-    if (f[0]) images.first = f[0];
-    if (l[0]) images.last = l[0];
-    if (r.length > 0) images.references = r;
-    if (v[0]) images.video = v[0];
+    if (first) images.first = swap(first);
+    if (last) images.last = swap(last);
+    if (references.length > 0) images.references = references.map(swap);
+    if (video) images.video = swap(video);
     return { ...request, images };
   }
 

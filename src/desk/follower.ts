@@ -90,11 +90,6 @@ export class StatusFollower<Ref, Body> {
     }
   }
 
-  /** Whether a job's status is being followed by this process. */
-  follows(jobId: string): boolean {
-    return this.entries.has(jobId);
-  }
-
   start(): void {
     let count = 0;
     this.heartbeat(count);
