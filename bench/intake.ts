@@ -1,5 +1,5 @@
 /**
- * Part (a): how many submits per second intake sustains (validate → Lua quota reserve → queue.add →
+ * Part (a): how many submits per second intake sustains (validate → Lua credit reserve → queue.add →
  * waiting count) against a bare `queue.add` of the same payload and options, on the same Redis,
  * queue and connection, the same number of jobs and the same client concurrency. Three more
  * variants add one of intake's Redis calls at a time to the bare add (or a cheaper stand-in for
@@ -80,7 +80,7 @@ export async function runIntakeBench(options: IntakeBenchOptions): Promise<Intak
     LOG_LEVEL: 'silent',
   });
   const app = createApp({ config, logger: createLogger('silent') });
-  const { redis, intake, quota } = app;
+  const { redis, intake, credits } = app;
   const queue = app.queues.generate;
   const target = fileTarget('/tmp/reelay-bench-never-written.mp4');
 
@@ -100,7 +100,7 @@ export async function runIntakeBench(options: IntakeBenchOptions): Promise<Intak
 
   let refused = 0;
   let run = 0;
-  // Distinct users per job so the daily quota never refuses.
+  // Distinct users per job so the member limit never refuses.
   const requester = (i: number): Requester => ({ platform: 'telegram', userId: `bench-${run}-${i}` });
   const variants: Record<VariantName, (i: number) => Promise<unknown>> = {
     'raw add': () => queue.add('generate', payload, { ...GENERATE_JOB_OPTIONS, jobId: randomUUID() }),
@@ -111,7 +111,14 @@ export async function runIntakeBench(options: IntakeBenchOptions): Promise<Intak
     'reserve + add': async (i) => {
       const jobId = randomUUID();
       const user = `telegram:bench-${run}-${i}`;
-      await quota.reserve(user, jobId);
+      await credits.reserve(jobId, {
+        user,
+        community: 'telegram:private',
+        credits: checked.value.credits,
+        memberLimit: app.memberLimit.credits,
+        model: checked.value.model,
+        prompt: checked.value.prompt,
+      });
       await queue.add('generate', payload, { ...GENERATE_JOB_OPTIONS, jobId });
     },
     'add + waiting count': async () => {
@@ -135,7 +142,7 @@ export async function runIntakeBench(options: IntakeBenchOptions): Promise<Intak
     const elapsed = performance.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
     const redisCpu = (await redisCpuSeconds(redis)) - redisBefore;
-    // Each run starts from an empty queue and quota: clean up outside the timed part.
+    // Each run starts from an empty queue and ledger: clean up outside the timed part.
     await deleteKeys(redis, prefix);
     return {
       rate: (jobs * 1000) / elapsed,

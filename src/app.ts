@@ -4,13 +4,16 @@ import { CATALOG } from './catalog/models.js';
 import type { Config } from './config.js';
 import type { ModelSpec } from './core/catalog.js';
 import type { MediaSources } from './core/ports.js';
+import { accessPolicy } from './desk/access.js';
+import { createCommunityStore } from './desk/community.js';
 import { createDesk, type Desk } from './desk/desk.js';
+import { type Credits, createCredits } from './jobs/credits.js';
 import type { Deliveries } from './jobs/deliver.js';
 import { createFileDelivery, FILE_PLATFORM } from './jobs/file-delivery.js';
 import { createIntake, type Intake } from './jobs/intake.js';
+import { defaultMemberLimit } from './jobs/limits.js';
 import { createUrlSource } from './jobs/media.js';
 import { createQueues, type Queues, settleWithin } from './jobs/queues.js';
-import { createQuota, type Quota } from './jobs/quota.js';
 import { startWorkers, type Workers } from './jobs/worker.js';
 import type { Logger } from './log.js';
 import type { Fetch } from './providers/http.js';
@@ -44,7 +47,10 @@ export interface App {
   catalog: readonly ModelSpec[];
   redis: Redis;
   queues: Queues;
-  quota: Quota;
+  /** The credit ledger: every ceiling, reserve, commit and refund. */
+  credits: Credits;
+  /** Credits per member per day where a community sets none, and which setting it comes from. */
+  memberLimit: { credits: number; source: 'credits' | 'videos' };
   intake: Intake;
   providers: ReadonlyMap<string, VideoProvider>;
   /**
@@ -53,17 +59,18 @@ export interface App {
    */
   startWorkers(extra?: Pick<AppOptions, 'deliveries' | 'sources'>): Workers;
   /**
-   * The front desk over this app's intake, quota and queues. `sources` are the platforms' media
-   * sources, asked before a clip is made again from old inputs.
+   * The front desk over this app's intake, credits and queues. `sources` are the platforms' media
+   * sources, asked before a clip is made again from old inputs; `globalWords` the operator's blocked
+   * words (`BLOCKED_WORDS_FILE`, read by the caller).
    */
-  desk(sources: MediaSources): Desk;
+  desk(sources: MediaSources, options?: { globalWords?: readonly string[] }): Desk;
   /** Stops the workers it started and closes every connection. */
   close(): Promise<void>;
 }
 
 /**
  * Builds everything a Reelay process needs from one {@link Config}: the Redis connection, queues,
- * quota ledger, intake, providers, and (on demand) workers. `main.ts` and the command line share it;
+ * credit ledger, intake, providers, and (on demand) workers. `main.ts` and the command line share it;
  * so do the integration tests, with URLs pointing at the loopback fakes. Throws when a catalog
  * route is one its provider refuses.
  */
@@ -78,14 +85,22 @@ export function createApp(options: AppOptions): App {
   const queues = createQueues(redis, config.queuePrefix, (e) =>
     logger.warn({ err: e.message }, 'queue error'),
   );
-  const quota = createQuota(redis, { prefix: config.queuePrefix, limit: config.quotaDailyVideos });
+  const credits = createCredits(redis, {
+    prefix: config.queuePrefix,
+    ...(config.spendCapDailyCredits === undefined ? {} : { serviceCap: config.spendCapDailyCredits }),
+    maxInFlight: config.userMaxInFlight,
+    cooldownMs: config.userCooldownS * 1_000,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const memberLimit = defaultMemberLimit(config, catalog);
   const providers = createProviders(config.providers, {
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.providerTimeoutMs ? { timeoutMs: options.providerTimeoutMs } : {}),
   });
   const intake = createIntake({
     queues,
-    quota,
+    credits,
+    defaultMemberLimit: memberLimit.credits,
     redis,
     catalog,
     jobDeadlineMs: config.jobDeadlineMs,
@@ -101,11 +116,26 @@ export function createApp(options: AppOptions): App {
     catalog,
     redis,
     queues,
-    quota,
+    credits,
+    memberLimit,
     intake,
     providers,
-    desk(sources) {
-      return createDesk({ intake, quota, queues, redis, catalog, sources, logger });
+    desk(sources, deskOptions = {}) {
+      return createDesk({
+        intake,
+        credits,
+        store: createCommunityStore(redis, config.queuePrefix),
+        policy: accessPolicy(config),
+        ...(deskOptions.globalWords ? { globalWords: deskOptions.globalWords } : {}),
+        defaultLimit: memberLimit.credits,
+        queues,
+        redis,
+        catalog,
+        sources,
+        logger,
+        ...(options.intakeRedisBudgetMs ? { redisBudgetMs: options.intakeRedisBudgetMs } : {}),
+        ...(options.now ? { now: options.now } : {}),
+      });
     },
     startWorkers(extra = {}) {
       const workers = startWorkers({
@@ -119,7 +149,7 @@ export function createApp(options: AppOptions): App {
             ...options.sources,
             ...extra.sources,
           },
-          quota,
+          credits,
           queues,
           redis,
           catalog,

@@ -29,6 +29,51 @@ const intIn = (min: number, max: number, what: string) =>
 const withDefault = <T extends z.ZodType>(schema: T, fallback: string) =>
   z.preprocess((v) => (v === undefined || v === '' ? fallback : v), schema);
 
+const optionalInt = (min: number, max: number, what: string) =>
+  optionalString.pipe(intIn(min, max, what).optional());
+
+const booleanSchema = z
+  .string()
+  .transform((v) => v.trim().toLowerCase())
+  .refine((v) => ['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'].includes(v), {
+    message: 'expected true or false',
+  })
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+
+/** A comma list (spaces and empty items ignored). */
+const commaList = (v: string): string[] =>
+  v
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+/** Community ids: Discord's snowflakes, Telegram's chat ids (negative for groups). */
+const idList = optionalString.pipe(
+  z
+    .string()
+    .transform(commaList)
+    .refine((list) => list.every((id) => /^-?\d+$/.test(id)), {
+      message: 'expected a comma list of numeric ids',
+    })
+    .optional(),
+);
+
+/** `REELAY_OPERATORS`: `platform:userId` items, each platform a registered one. */
+const operatorsSchema = optionalString.pipe(
+  z
+    .string()
+    .transform(commaList)
+    .refine(
+      (list) =>
+        list.every((item) => {
+          const [platform, id, ...rest] = item.split(':');
+          return rest.length === 0 && PLATFORMS.some((p) => p.name === platform) && /^\d+$/.test(id ?? '');
+        }),
+      { message: `expected a comma list of ${PLATFORMS.map((p) => `${p.name}:<user id>`).join(' or ')}` },
+    )
+    .optional(),
+);
+
 const rolesSchema = z
   .string()
   .transform((v) =>
@@ -54,6 +99,13 @@ const schema = z.object({
   HTTP_PORT: withDefault(intIn(1, 65535, 'from 1 to 65535'), '8080'),
   POLL_INTERVAL_MS: withDefault(intIn(100, 600_000, 'of milliseconds from 100 to 600000'), '5000'),
   QUOTA_DAILY_VIDEOS: withDefault(intIn(0, 100_000, 'from 0 to 100000'), '5'),
+  QUOTA_DAILY_CREDITS: optionalInt(0, 1_000_000_000, 'of credits from 0 to 1000000000'),
+  SPEND_CAP_DAILY_CREDITS: optionalInt(0, 1_000_000_000, 'of credits from 0 to 1000000000'),
+  USER_MAX_IN_FLIGHT: withDefault(intIn(1, 1000, 'from 1 to 1000'), '2'),
+  USER_COOLDOWN_S: withDefault(intIn(0, 86_400, 'of seconds from 0 to 86400'), '0'),
+  ALLOW_PRIVATE_CHATS: withDefault(booleanSchema, 'true'),
+  REELAY_OPERATORS: operatorsSchema,
+  BLOCKED_WORDS_FILE: optionalString,
   JOB_DEADLINE_MS: withDefault(
     intIn(1_000, 24 * 3_600_000, 'of milliseconds from 1000 to 86400000'),
     String(30 * 60_000),
@@ -78,6 +130,7 @@ const pluggedSchema = z.object(
     ]),
     ...PLATFORMS.flatMap((p) => [
       [p.env.token, optionalString],
+      [p.env.allowList, idList],
       [p.env.apiUrl, withDefault(httpUrl(p.env.urlMeaning), p.env.defaultApiUrl)],
     ]),
   ]),
@@ -94,7 +147,20 @@ export interface Config {
   publicUrl: string | undefined;
   httpPort: number;
   pollIntervalMs: number;
+  /** `QUOTA_DAILY_VIDEOS`: clips of the default model per member per day, when no credits are set. */
   quotaDailyVideos: number;
+  /** `QUOTA_DAILY_CREDITS`: credits per member per day; wins over `quotaDailyVideos` when set. */
+  quotaDailyCredits: number | undefined;
+  /** `SPEND_CAP_DAILY_CREDITS`: the whole service's daily ceiling; undefined: none. */
+  spendCapDailyCredits: number | undefined;
+  /** `USER_MAX_IN_FLIGHT`: unfinished jobs one member may have. */
+  userMaxInFlight: number;
+  /** `USER_COOLDOWN_S`: seconds between one member's requests. */
+  userCooldownS: number;
+  /** Who may use the bot: private chats (`ALLOW_PRIVATE_CHATS`) and the operators (`REELAY_OPERATORS`, as `platform:userId`). */
+  access: { allowPrivate: boolean; operators: string[] };
+  /** `BLOCKED_WORDS_FILE`: the operator's global list of blocked words, one a line. */
+  blockedWordsFile: string | undefined;
   jobDeadlineMs: number;
   workerConcurrency: number;
   queuePrefix: string;
@@ -154,7 +220,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     PROVIDERS.map((d) => [d.name, { apiKey: p[d.env.apiKey], apiUrl: p[d.env.apiUrl] as string }]),
   );
   const platforms = Object.fromEntries(
-    PLATFORMS.map((d) => [d.name, { token: p[d.env.token], apiUrl: p[d.env.apiUrl] as string }]),
+    PLATFORMS.map((d) => [
+      d.name,
+      {
+        token: p[d.env.token] as string | undefined,
+        apiUrl: p[d.env.apiUrl] as string,
+        allowed: (p[d.env.allowList] as unknown as string[] | undefined) ?? [],
+      },
+    ]),
   );
   return {
     redisUrl: e.REDIS_URL,
@@ -165,6 +238,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     httpPort: e.HTTP_PORT,
     pollIntervalMs: e.POLL_INTERVAL_MS,
     quotaDailyVideos: e.QUOTA_DAILY_VIDEOS,
+    quotaDailyCredits: e.QUOTA_DAILY_CREDITS,
+    spendCapDailyCredits: e.SPEND_CAP_DAILY_CREDITS,
+    userMaxInFlight: e.USER_MAX_IN_FLIGHT,
+    userCooldownS: e.USER_COOLDOWN_S,
+    access: { allowPrivate: e.ALLOW_PRIVATE_CHATS, operators: e.REELAY_OPERATORS ?? [] },
+    blockedWordsFile: e.BLOCKED_WORDS_FILE,
     jobDeadlineMs: e.JOB_DEADLINE_MS,
     workerConcurrency: e.WORKER_CONCURRENCY,
     queuePrefix: e.QUEUE_PREFIX,

@@ -12,6 +12,7 @@ import { TELEGRAM, TELEGRAM_STORE } from './bots/telegram/platform.js';
 import { createTelegramSource } from './bots/telegram/source.js';
 import { ConfigError, loadConfig } from './config.js';
 import type { ChatDelivery, MediaSource } from './core/ports.js';
+import { loadBlockedWords } from './desk/moderation.js';
 import { createStatusStore } from './desk/status-store.js';
 import { startHttpServer } from './http/server.js';
 import { createLogger } from './log.js';
@@ -38,6 +39,19 @@ async function main(): Promise<void> {
     ...Object.values(config.providers).map((p) => p.apiKey),
   ]);
   const app = createApp({ config, logger });
+  logger.info(
+    {
+      credits: app.memberLimit.credits,
+      from: app.memberLimit.source === 'credits' ? 'QUOTA_DAILY_CREDITS' : 'QUOTA_DAILY_VIDEOS',
+      ...(app.memberLimit.source === 'videos' ? { videos: config.quotaDailyVideos } : {}),
+    },
+    'daily credits per member',
+  );
+  if (config.spendCapDailyCredits === undefined) {
+    logger.warn(
+      'SPEND_CAP_DAILY_CREDITS is not set: nothing caps what the whole service spends in a day (an operator can set one at run time with `reelay admin cap`)',
+    );
+  }
   const stops: (() => Promise<void>)[] = [];
   /** The bots: stopped first, so no new request arrives while the workers finish theirs. */
   const frontEnds: (() => Promise<void>)[] = [];
@@ -59,7 +73,18 @@ async function main(): Promise<void> {
     sources[DISCORD] = createDiscordSource({ rest });
     deliveries[DISCORD] = createDiscordDelivery({ rest, store: dcStore, logger });
   }
-  const desk = app.desk(sources);
+  let globalWords: string[] = [];
+  if (config.blockedWordsFile) {
+    try {
+      globalWords = await loadBlockedWords(config.blockedWordsFile);
+    } catch (error) {
+      process.stderr.write(`reelay: ${error instanceof Error ? error.message : String(error)}\n`);
+      await app.close();
+      process.exit(78); // EX_CONFIG
+    }
+    logger.info({ words: globalWords.length }, 'blocked words loaded');
+  }
+  const desk = app.desk(sources, { globalWords });
 
   let discord: DiscordBot | undefined;
   if (config.roles.includes(DISCORD) && dc.token) {

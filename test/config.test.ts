@@ -25,8 +25,8 @@ describe('loadConfig defaults', () => {
       redisUrl: 'redis://127.0.0.1:6379',
       roles: ['worker', 'http'],
       platforms: {
-        discord: { token: undefined, apiUrl: 'https://discord.com/api' },
-        telegram: { token: undefined, apiUrl: 'https://api.telegram.org' },
+        discord: { token: undefined, apiUrl: 'https://discord.com/api', allowed: [] },
+        telegram: { token: undefined, apiUrl: 'https://api.telegram.org', allowed: [] },
       },
       providers: {
         runninghub: { apiKey: 'rh-key', apiUrl: 'https://www.runninghub.ai' },
@@ -36,6 +36,12 @@ describe('loadConfig defaults', () => {
       httpPort: 8080,
       pollIntervalMs: 5000,
       quotaDailyVideos: 5,
+      quotaDailyCredits: undefined,
+      spendCapDailyCredits: undefined,
+      userMaxInFlight: 2,
+      userCooldownS: 0,
+      access: { allowPrivate: true, operators: [] },
+      blockedWordsFile: undefined,
       jobDeadlineMs: 30 * 60_000,
       workerConcurrency: 50,
       queuePrefix: 'reelay',
@@ -81,14 +87,23 @@ describe('loadConfig defaults', () => {
       HTTP_PORT: '9090',
       POLL_INTERVAL_MS: '250',
       QUOTA_DAILY_VIDEOS: '0',
+      QUOTA_DAILY_CREDITS: '1000',
+      SPEND_CAP_DAILY_CREDITS: '50000',
+      USER_MAX_IN_FLIGHT: '3',
+      USER_COOLDOWN_S: '30',
+      ALLOW_PRIVATE_CHATS: 'false',
+      REELAY_OPERATORS: 'discord:1,telegram:2',
+      ALLOWED_DISCORD_GUILDS: '10',
+      ALLOWED_TELEGRAM_CHATS: '-20',
+      BLOCKED_WORDS_FILE: '/etc/reelay/words.txt',
       LOG_LEVEL: 'debug',
     });
     expect(config).toMatchObject({
       redisUrl: 'rediss://user:pw@redis.example:6380/2',
       roles: ['discord', 'telegram', 'worker', 'http'],
       platforms: {
-        discord: { token: 'd', apiUrl: 'http://127.0.0.1:9001/api' },
-        telegram: { token: 't', apiUrl: 'http://127.0.0.1:9002' },
+        discord: { token: 'd', apiUrl: 'http://127.0.0.1:9001/api', allowed: ['10'] },
+        telegram: { token: 't', apiUrl: 'http://127.0.0.1:9002', allowed: ['-20'] },
       },
       providers: {
         runninghub: { apiKey: 'rh', apiUrl: 'http://127.0.0.1:9003' },
@@ -98,6 +113,12 @@ describe('loadConfig defaults', () => {
       httpPort: 9090,
       pollIntervalMs: 250,
       quotaDailyVideos: 0,
+      quotaDailyCredits: 1000,
+      spendCapDailyCredits: 50000,
+      userMaxInFlight: 3,
+      userCooldownS: 30,
+      access: { allowPrivate: false, operators: ['discord:1', 'telegram:2'] },
+      blockedWordsFile: '/etc/reelay/words.txt',
       logLevel: 'debug',
     });
   });
@@ -115,6 +136,15 @@ describe('loadConfig defaults', () => {
       HTTP_PORT: '',
       POLL_INTERVAL_MS: '',
       QUOTA_DAILY_VIDEOS: '',
+      QUOTA_DAILY_CREDITS: '',
+      SPEND_CAP_DAILY_CREDITS: '',
+      USER_MAX_IN_FLIGHT: '',
+      USER_COOLDOWN_S: '',
+      ALLOW_PRIVATE_CHATS: '',
+      REELAY_OPERATORS: '',
+      ALLOWED_DISCORD_GUILDS: '',
+      ALLOWED_TELEGRAM_CHATS: '',
+      BLOCKED_WORDS_FILE: '',
       LOG_LEVEL: '',
     });
     expect(config).toEqual(loadConfig(BASE));
@@ -156,6 +186,118 @@ describe('loadConfig defaults', () => {
   });
 });
 
+describe('loadConfig: credits and ceilings', () => {
+  it('leaves QUOTA_DAILY_CREDITS and SPEND_CAP_DAILY_CREDITS unset by default', () => {
+    const config = loadConfig(BASE);
+    expect(config.quotaDailyCredits).toBeUndefined();
+    expect(config.spendCapDailyCredits).toBeUndefined();
+    expect(config.quotaDailyVideos).toBe(5);
+  });
+
+  it('reads QUOTA_DAILY_CREDITS beside QUOTA_DAILY_VIDEOS, 0 included', () => {
+    expect(loadConfig({ ...BASE, QUOTA_DAILY_CREDITS: '1400' })).toMatchObject({
+      quotaDailyCredits: 1400,
+      quotaDailyVideos: 5,
+    });
+    expect(loadConfig({ ...BASE, QUOTA_DAILY_CREDITS: '0' }).quotaDailyCredits).toBe(0);
+    expect(loadConfig({ ...BASE, QUOTA_DAILY_CREDITS: '1000000000' }).quotaDailyCredits).toBe(1_000_000_000);
+  });
+
+  it('reads SPEND_CAP_DAILY_CREDITS, 0 included', () => {
+    expect(loadConfig({ ...BASE, SPEND_CAP_DAILY_CREDITS: '250000' }).spendCapDailyCredits).toBe(250_000);
+    expect(loadConfig({ ...BASE, SPEND_CAP_DAILY_CREDITS: '0' }).spendCapDailyCredits).toBe(0);
+  });
+
+  it('defaults USER_MAX_IN_FLIGHT to 2 and USER_COOLDOWN_S to 0, and reads them', () => {
+    expect(loadConfig(BASE)).toMatchObject({ userMaxInFlight: 2, userCooldownS: 0 });
+    expect(loadConfig({ ...BASE, USER_MAX_IN_FLIGHT: '1', USER_COOLDOWN_S: '86400' })).toMatchObject({
+      userMaxInFlight: 1,
+      userCooldownS: 86_400,
+    });
+  });
+});
+
+describe('loadConfig: access', () => {
+  it('allows private chats by default', () => {
+    expect(loadConfig(BASE).access.allowPrivate).toBe(true);
+  });
+
+  it.each([
+    ['false', false],
+    ['no', false],
+    ['0', false],
+    ['off', false],
+    [' FALSE ', false],
+    ['No', false],
+    ['true', true],
+    ['yes', true],
+    ['1', true],
+    ['ON', true],
+  ])('reads ALLOW_PRIVATE_CHATS=%j as %s', (value, expected) => {
+    expect(loadConfig({ ...BASE, ALLOW_PRIVATE_CHATS: value }).access.allowPrivate).toBe(expected);
+  });
+
+  it('reads REELAY_OPERATORS as platform:userId items, trimmed, empty items ignored', () => {
+    expect(
+      loadConfig({ ...BASE, REELAY_OPERATORS: ' discord:123456789012345678 , telegram:42,,' }).access
+        .operators,
+    ).toEqual(['discord:123456789012345678', 'telegram:42']);
+    expect(loadConfig(BASE).access.operators).toEqual([]);
+  });
+
+  it('names REELAY_OPERATORS once for several bad items, without the value', () => {
+    const problems = problemsOf({ ...BASE, REELAY_OPERATORS: 'discord:1,slack:secret-99,telegram:x' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(
+      /^REELAY_OPERATORS: expected a comma list of discord:<user id> or telegram:<user id>/,
+    );
+    expect(problems[0]).not.toContain('secret-99');
+  });
+
+  it('reads ALLOWED_DISCORD_GUILDS and ALLOWED_TELEGRAM_CHATS as lists of ids, per platform', () => {
+    const config = loadConfig({
+      ...BASE,
+      ALLOWED_DISCORD_GUILDS: '123456789012345678, 223456789012345678',
+      ALLOWED_TELEGRAM_CHATS: '-1001234567890,-4567 , 42,',
+    });
+    expect(config.platforms.discord?.allowed).toEqual(['123456789012345678', '223456789012345678']);
+    expect(config.platforms.telegram?.allowed).toEqual(['-1001234567890', '-4567', '42']);
+  });
+
+  it('keeps ids as strings, so snowflakes past 2^53 are exact', () => {
+    const config = loadConfig({ ...BASE, ALLOWED_DISCORD_GUILDS: '9007199254740993' });
+    expect(config.platforms.discord?.allowed).toEqual(['9007199254740993']);
+  });
+
+  it('defaults each allowed list to empty: every community', () => {
+    const config = loadConfig(BASE);
+    expect(config.platforms.discord?.allowed).toEqual([]);
+    expect(config.platforms.telegram?.allowed).toEqual([]);
+  });
+
+  it('names each bad allowed list on its own line', () => {
+    const problems = problemsOf({
+      ...BASE,
+      ALLOWED_DISCORD_GUILDS: '1,two',
+      ALLOWED_TELEGRAM_CHATS: '-1001,@group',
+    });
+    expect(about(problems, 'ALLOWED_DISCORD_GUILDS')).toEqual([
+      'ALLOWED_DISCORD_GUILDS: expected a comma list of numeric ids',
+    ]);
+    expect(about(problems, 'ALLOWED_TELEGRAM_CHATS')).toHaveLength(1);
+    expect(problems).toHaveLength(2);
+  });
+});
+
+describe('loadConfig: BLOCKED_WORDS_FILE', () => {
+  it('is unset by default and kept as given (read at start, not here)', () => {
+    expect(loadConfig(BASE).blockedWordsFile).toBeUndefined();
+    expect(loadConfig({ ...BASE, BLOCKED_WORDS_FILE: './does/not/exist.txt' }).blockedWordsFile).toBe(
+      './does/not/exist.txt',
+    );
+  });
+});
+
 describe('loadConfig errors', () => {
   it.each([
     ['REDIS_URL', 'http://127.0.0.1:6379'],
@@ -167,6 +309,28 @@ describe('loadConfig errors', () => {
     ['POLL_INTERVAL_MS', '10'],
     ['POLL_INTERVAL_MS', 'soon'],
     ['QUOTA_DAILY_VIDEOS', '-1'],
+    ['QUOTA_DAILY_CREDITS', '-1'],
+    ['QUOTA_DAILY_CREDITS', '12.5'],
+    ['QUOTA_DAILY_CREDITS', 'lots'],
+    ['QUOTA_DAILY_CREDITS', '1000000001'],
+    ['SPEND_CAP_DAILY_CREDITS', '-100'],
+    ['SPEND_CAP_DAILY_CREDITS', '1e6'],
+    ['USER_MAX_IN_FLIGHT', '0'],
+    ['USER_MAX_IN_FLIGHT', '1001'],
+    ['USER_COOLDOWN_S', '-1'],
+    ['USER_COOLDOWN_S', '86401'],
+    ['ALLOW_PRIVATE_CHATS', 'maybe'],
+    ['REELAY_OPERATORS', 'discord'],
+    ['REELAY_OPERATORS', 'discord:'],
+    ['REELAY_OPERATORS', 'discord:abc'],
+    ['REELAY_OPERATORS', 'slack:123'],
+    ['REELAY_OPERATORS', 'discord:1:2'],
+    ['REELAY_OPERATORS', 'discord:-5'],
+    ['REELAY_OPERATORS', 'discord:1,12345'],
+    ['ALLOWED_DISCORD_GUILDS', 'my-guild'],
+    ['ALLOWED_DISCORD_GUILDS', '111,22x'],
+    ['ALLOWED_TELEGRAM_CHATS', '-100abc'],
+    ['ALLOWED_TELEGRAM_CHATS', '--1001'],
     ['LOG_LEVEL', 'loud'],
     ['REELAY_ROLES', 'worker,bogus'],
     ['REELAY_ROLES', ','],

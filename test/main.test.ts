@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fileTarget } from '../src/jobs/file-delivery.js';
@@ -60,6 +61,61 @@ describe('the service process (npm start runs this)', () => {
       'LOG_LEVEL',
     ]);
     expect(run.out.stderr).not.toContain('k-123456');
+  });
+
+  it('an unreadable BLOCKED_WORDS_FILE stops the start as a configuration error, naming the path', async () => {
+    h = await startHarness({ workers: false });
+    const run = start({ ...h.env, REELAY_ROLES: 'worker', BLOCKED_WORDS_FILE: h.out('no-such-words.txt') });
+    child = run.proc;
+    expect(await run.exited).toBe(78);
+    expect(run.out.stderr).toContain('BLOCKED_WORDS_FILE');
+    expect(run.out.stderr).toContain('no-such-words.txt');
+  });
+
+  it('logs at start which daily credits are in force, and warns when no service cap is set', async () => {
+    h = await startHarness({ workers: false });
+    const words = h.out('words.txt');
+    await writeFile(words, '# the operator’s list\nnasty\n\nhot dog\n');
+    const logsOf = async (env: Record<string, string>) => {
+      const run = start({
+        ...h!.env,
+        REELAY_ROLES: 'worker',
+        LOG_LEVEL: 'info',
+        BLOCKED_WORDS_FILE: words,
+        ...env,
+      });
+      child = run.proc;
+      await waitFor(async () => (run.out.stdout.includes('worker started') ? true : undefined), {
+        what: 'the worker to start',
+      });
+      run.proc.kill('SIGTERM');
+      expect([await run.exited, run.out.stderr]).toEqual([0, '']);
+      return run.out.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    };
+    const byVideos = await logsOf({ QUOTA_DAILY_VIDEOS: '4' });
+    expect(byVideos).toContainEqual(
+      expect.objectContaining({
+        msg: 'daily credits per member',
+        credits: 700,
+        from: 'QUOTA_DAILY_VIDEOS',
+        videos: 4,
+      }),
+    );
+    expect(byVideos).toContainEqual(
+      expect.objectContaining({
+        level: 40,
+        msg: expect.stringContaining('SPEND_CAP_DAILY_CREDITS is not set'),
+      }),
+    );
+    expect(byVideos).toContainEqual(expect.objectContaining({ msg: 'blocked words loaded', words: 2 }));
+    const byCredits = await logsOf({ QUOTA_DAILY_CREDITS: '900', SPEND_CAP_DAILY_CREDITS: '50000' });
+    expect(byCredits).toContainEqual(
+      expect.objectContaining({ msg: 'daily credits per member', credits: 900, from: 'QUOTA_DAILY_CREDITS' }),
+    );
+    expect(byCredits.some((l) => String(l.msg).includes('SPEND_CAP_DAILY_CREDITS is not set'))).toBe(false);
   });
 
   it('starts the worker and http roles, serves health, and stops cleanly on SIGTERM', async () => {

@@ -11,7 +11,14 @@ export interface PlatformDescriptor {
   readonly name: string;
   /** As people write it (`Telegram`). */
   readonly label: string;
-  readonly env: { token: string; apiUrl: string; defaultApiUrl: string; urlMeaning: string };
+  readonly env: {
+    token: string;
+    apiUrl: string;
+    defaultApiUrl: string;
+    urlMeaning: string;
+    /** The optional list of communities (servers, groups) the bot serves; empty: every one. */
+    allowList: string;
+  };
   /**
    * True when the bot takes its updates by webhook once `PUBLIC_URL` is set: the http role serves
    * them, so it must run in the same process.
@@ -26,4 +33,6 @@ export const PLATFORMS: readonly PlatformDescriptor[] = [discordPlatform, telegr
 export interface PlatformSettings {
   token: string | undefined;
   apiUrl: string;
+  /** The communities allowed to use the bot (`env.allowList`); empty: every one. */
+  allowed: string[];
 }

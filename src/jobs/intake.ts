@@ -2,19 +2,21 @@ import { randomUUID } from 'node:crypto';
 import type { JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { candidateRoutes, findModel, type ModelSpec } from '../core/catalog.js';
-import { err, ok, type Result, userError } from '../core/errors.js';
+import { err, ok, type Result, type UserError, userError } from '../core/errors.js';
 import type { DeliveryTarget } from '../core/ports.js';
 import { type GenerationRequest, type Requester, userKey, type ValidRequest } from '../core/request.js';
 import { validate } from '../core/validate.js';
+import type { Charge, Credits, ReserveResult } from './credits.js';
 import { providerCharges } from './generate/failure.js';
 import { readGeneratePayload } from './migrate.js';
 import { newGeneratePayload } from './payloads.js';
 import { cancelKey, GENERATE_JOB_OPTIONS, type Queues } from './queues.js';
-import type { Quota } from './quota.js';
 
 export interface IntakeDeps {
   queues: Queues;
-  quota: Quota;
+  credits: Pick<Credits, 'reserve' | 'refund'>;
+  /** Credits per member per UTC day where the submit names no terms (`defaultMemberLimit`). */
+  defaultMemberLimit: number;
   /** For cancel flags; may be the queues' connection. */
   redis: Redis;
   jobDeadlineMs: number;
@@ -45,22 +47,36 @@ export interface Accepted {
   request: ValidRequest;
 }
 
+/** The ceilings a charge is reserved against, as the desk resolves them for a place. */
+export interface ChargeTerms {
+  /** `platform:communityId`, or `platform:private` for private chats. */
+  community: string;
+  /** Credits this member may spend in this community per UTC day (0: none at all). */
+  memberLimit: number;
+  /** The community's daily budget in credits; undefined: none. */
+  communityBudget?: number;
+}
+
 export interface SubmitOptions {
-  /** False for the admin's command line: no quota unit is reserved. Default true. */
-  charge?: boolean;
+  /**
+   * `false` for the admin's command line: nothing is reserved. Omitted: the requester's platform's
+   * private community under the default member limit.
+   */
+  charge?: false | ChargeTerms;
 }
 
 /**
- * What a cancel did: `cancelling` (the provider has not taken the task: the unit comes back),
- * `stopping` (it has, and charges for it: polling and delivery stop, the unit stays spent), or why
+ * What a cancel did: `cancelling` (the provider has not taken the task: the credits come back),
+ * `stopping` (it has, and charges for it: polling and delivery stop, the credits stay spent), or why
  * nothing was done.
  */
 export type CancelOutcome = 'cancelling' | 'stopping' | 'not-found' | 'not-yours' | 'finished';
 
 export interface Intake {
   /**
-   * validate → reserve a quota unit (the reservation id is the job id) → enqueue. Bad input and an
-   * exhausted quota return a user-facing error and touch nothing; a failed enqueue gives the unit back.
+   * validate → reserve the clip's credits (the reservation id is the job id) → enqueue. Bad input and
+   * a refused reservation return a user-facing error and touch nothing; a failed enqueue gives the
+   * credits back.
    */
   submit(
     request: GenerationRequest,
@@ -69,10 +85,11 @@ export interface Intake {
     options?: SubmitOptions,
   ): Promise<Result<Accepted>>;
   /**
-   * Asks a job to stop at its next step; the worker settles the unit by the money rule and tells the
-   * user. Only the requester may cancel their own job.
+   * Asks a job to stop at its next step; the worker settles the credits by the money rule and tells
+   * the user. Only the requester may cancel their own job, unless `asAdmin` (the desk checked the
+   * right).
    */
-  cancel(jobId: string, requester: Requester): Promise<CancelOutcome>;
+  cancel(jobId: string, requester: Requester, options?: { asAdmin?: boolean }): Promise<CancelOutcome>;
 }
 
 const CANCEL_FLAG_TTL_S = 24 * 3600;
@@ -123,14 +140,14 @@ export function createIntake(deps: IntakeDeps): Intake {
       const outcome = await Promise.race([work, late]).finally(() => clearTimeout(timer));
       if (outcome !== 'late') return outcome;
       void work.then(async (r) => {
-        if (r.ok) await cancelJob(r.value.jobId, requester).catch(() => undefined);
+        if (r.ok) await cancelJob(r.value.jobId, requester, false).catch(() => undefined);
       });
       return err(userError('service-busy'));
     },
 
-    async cancel(jobId, requester) {
+    async cancel(jobId, requester, options = {}) {
       if (isDown(deps.redis)) throw new Error('redis is unreachable');
-      return cancelJob(jobId, requester);
+      return cancelJob(jobId, requester, options.asAdmin ?? false);
     },
   };
 
@@ -147,25 +164,27 @@ export function createIntake(deps: IntakeDeps): Intake {
       }
     }
     const jobId = randomUUID();
-    const charge = options.charge ?? true;
-    const user = userKey(requester);
-    if (charge) {
-      let reserved: Awaited<ReturnType<Quota['reserve']>>;
+    const terms =
+      options.charge ??
+      ({ community: `${requester.platform}:private`, memberLimit: deps.defaultMemberLimit } as ChargeTerms);
+    const charge = terms !== false;
+    if (terms !== false) {
+      const request: Charge = {
+        user: userKey(requester),
+        community: terms.community,
+        credits: valid.credits,
+        memberLimit: terms.memberLimit,
+        model: valid.model,
+        prompt: valid.prompt,
+      };
+      if (terms.communityBudget !== undefined) request.communityBudget = terms.communityBudget;
+      let reserved: ReserveResult;
       try {
-        reserved = await deps.quota.reserve(user, jobId);
+        reserved = await deps.credits.reserve(jobId, request);
       } catch {
         return err(userError('service-busy'));
       }
-      if (!reserved.ok && reserved.limit === 0) return err(userError('quota-closed'));
-      if (!reserved.ok) {
-        return err(
-          userError('quota-exhausted', {
-            limit: reserved.limit,
-            used: reserved.used,
-            resetsAt: reserved.resetsAt,
-          }),
-        );
-      }
+      if (!reserved.ok) return err(refusalError(reserved, valid.credits));
     }
     const payload = newGeneratePayload({
       request: valid,
@@ -182,23 +201,52 @@ export function createIntake(deps: IntakeDeps): Intake {
         jobId,
       });
     } catch {
-      if (charge) await deps.quota.refund(user, jobId).catch(() => undefined);
+      if (charge) await deps.credits.refund(jobId, { outcome: 'service-busy' }).catch(() => undefined);
       return err(userError('service-busy'));
     }
     return ok({ jobId, position: await placeInLine(), request: valid });
   }
 
-  async function cancelJob(jobId: string, requester: Requester): Promise<CancelOutcome> {
+  async function cancelJob(jobId: string, requester: Requester, asAdmin: boolean): Promise<CancelOutcome> {
     const job = await deps.queues.generate.getJob(jobId);
     if (!job) return 'not-found';
     const data = readGeneratePayload(job.data);
-    if (!data || userKey(data.requester) !== userKey(requester)) return 'not-yours';
+    if (!data) return asAdmin ? 'not-found' : 'not-yours';
+    if (!asAdmin && userKey(data.requester) !== userKey(requester)) return 'not-yours';
     const state = await job.getState();
     if (state === 'completed' || state === 'failed' || data.state.step === 'done') return 'finished';
     await deps.redis.set(cancelKey(deps.queues.prefix, jobId), '1', 'EX', CANCEL_FLAG_TTL_S);
     // A job waiting between polls would see the flag only at its next poll: wake it now.
     if (state === 'delayed') await job.promote().catch(() => undefined);
     return providerCharges(data.state) ? 'stopping' : 'cancelling';
+  }
+}
+
+/** The user-facing error of a refused reservation, with what its message needs. */
+function refusalError(refused: Extract<ReserveResult, { ok: false }>, credits: number): UserError {
+  switch (refused.reason) {
+    case 'member-limit':
+      return refused.limit === 0
+        ? userError('quota-closed')
+        : userError('quota-exhausted', {
+            limit: refused.limit,
+            used: refused.used,
+            credits,
+            resetsAt: refused.clearsAt,
+          });
+    case 'in-flight':
+      return userError('too-many-in-flight', { limit: refused.limit });
+    case 'cooldown':
+      return userError('cooldown', { clearsAt: refused.clearsAt });
+    case 'community-budget':
+      return userError('community-budget', {
+        limit: refused.limit,
+        used: refused.used,
+        credits,
+        resetsAt: refused.clearsAt,
+      });
+    case 'service-cap':
+      return userError('service-cap', { resetsAt: refused.clearsAt });
   }
 }
 

@@ -42,7 +42,7 @@ const submitState = z.object({
 
 /**
  * The provider accepted the task, and charges for it: ask until it ends. From here on a cancel, a
- * time-out or a stall no longer gives the quota unit back.
+ * time-out or a stall no longer gives the credits back.
  */
 const pollState = z.object({
   step: z.literal('poll'),
@@ -54,7 +54,7 @@ const pollState = z.object({
   submittedAt: z.number(),
 });
 
-/** The task ended: queue its outcome for delivery and settle the quota unit. */
+/** The task ended: queue its outcome for delivery and settle the credits. */
 const handoverState = z.object({
   step: z.literal('handover'),
   provider: providerName,
@@ -71,7 +71,7 @@ const handoverState = z.object({
 const doneState = z.object({
   step: z.literal('done'),
   error: userErrorSchema.optional(),
-  /** Whether the quota unit was given back (only when the provider did not charge). */
+  /** Whether the credits were given back (only when the provider did not charge). */
   refunded: z.boolean().optional(),
 });
 
@@ -96,7 +96,7 @@ export const generatePayloadSchema = z.object({
   request: validRequestSchema,
   requester: requesterSchema,
   target: deliveryTargetSchema,
-  /** Whether a quota unit was reserved for this job (the admin's command line reserves none). */
+  /** Whether credits were reserved for this job (the admin's command line reserves none). */
   charged: z.boolean(),
   createdAt: z.number(),
   deadlineAt: z.number(),

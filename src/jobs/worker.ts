@@ -6,7 +6,7 @@ import { providerCharges, settleFailure } from './generate/failure.js';
 import { createGenerateProcessor, type GenerateDeps } from './generate/processor.js';
 import { readDeliverPayload, readGeneratePayload } from './migrate.js';
 import type { DeliverPayload, DeliverResult, GeneratePayload, GenerateResult } from './payloads.js';
-import { DELIVER_QUEUE, GENERATE_QUEUE } from './queues.js';
+import { DELIVER_QUEUE, GENERATE_QUEUE, settleWithin } from './queues.js';
 
 export interface WorkersOptions {
   /** A connection for the workers' blocking commands (`maxRetriesPerRequest: null`). */
@@ -104,6 +104,10 @@ export function startWorkers(options: WorkersOptions): Workers {
     generate,
     deliver,
     async close() {
+      // A worker closed while its connections still start up emits their late "Connection is
+      // closed" with no listener left, which kills the process: let them finish starting first.
+      // A Redis that can't be reached never gets them ready: wait two seconds at most.
+      await settleWithin(Promise.allSettled([generate.waitUntilReady(), deliver.waitUntilReady()]), 2_000);
       await Promise.all([generate.close(), deliver.close()]);
     },
   };

@@ -65,7 +65,7 @@ export interface Harness {
 }
 
 /**
- * The real app (intake, queues, quota, workers) against the provider fakes and a file host, on a
+ * The real app (intake, queues, credits, workers) against the provider fakes and a file host, on a
  * queue prefix of its own. `close()` removes every key under that prefix.
  */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -80,6 +80,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     QUEUE_PREFIX: prefix,
     POLL_INTERVAL_MS: '100',
     QUOTA_DAILY_VIDEOS: '5',
+    // Tests submit several jobs per member at once; the in-flight cap has tests of its own.
+    USER_MAX_IN_FLIGHT: '100',
     LOG_LEVEL: 'debug',
     ...CHAT_TOKENS,
     REELAY_ROLES: 'worker',
@@ -137,7 +139,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
 }
 
-/** Deletes every key under a test's prefix (queues, quota, cancel flags). */
+/** Deletes every key under a test's prefix (queues, credits, cancel flags). */
 export async function cleanRedis(prefix: string): Promise<void> {
   const { Redis } = await import('ioredis');
   const redis = new Redis(REDIS_URL);
@@ -153,6 +155,26 @@ export async function cleanRedis(prefix: string): Promise<void> {
   }
 }
 
+/**
+ * A member's credits today in one community (their private chats by default: what the intake
+ * charges when no terms are given, and the desk in a private chat), and their jobs in flight.
+ */
+export async function memberUsage(
+  app: App,
+  who: Requester | string,
+  community?: string,
+): Promise<{ used: number; inFlight: number }> {
+  const user = typeof who === 'string' ? who : userKey(who);
+  const { used, inFlight } = await app.credits.usage(
+    user,
+    community ?? `${user.slice(0, user.indexOf(':'))}:private`,
+  );
+  return { used, inFlight };
+}
+
+/** Credits of a 5 s clip of the default model (kling-2.5-turbo-pro): one `QUOTA_DAILY_VIDEOS` unit. */
+export const CLIP_CREDITS = 175;
+
 /** Every byte a provider fake received, as text: for "no secret was sent" checks. */
 export function everythingSent(fake: ProviderFake): string {
   return fake.server.requests
@@ -163,7 +185,7 @@ export function everythingSent(fake: ProviderFake): string {
     .join('\n');
 }
 
-/** Nothing was queued, no quota used by `requester`, nothing submitted to a provider. */
+/** Nothing was queued, no credits used by anyone, nothing submitted to a provider. */
 export async function nothingQueued(h: Harness, requester: Requester): Promise<void> {
   const counts = await h.app.queues.generate.getJobCounts(
     'waiting',
@@ -173,6 +195,7 @@ export async function nothingQueued(h: Harness, requester: Requester): Promise<v
     'failed',
   );
   expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(0);
-  expect((await h.app.quota.usage(userKey(requester))).used).toBe(0);
+  expect((await h.app.credits.spend(1))[0]?.used).toBe(0);
+  expect(await h.app.credits.pending(userKey(requester))).toEqual([]);
   expect(h.rh.submitCount() + h.rw.submitCount()).toBe(0);
 }

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Requester } from '../../src/core/request.js';
 import { fileTarget } from '../../src/jobs/file-delivery.js';
-import { type Harness, type HarnessOptions, startHarness } from '../helpers/harness.js';
+import { type Harness, type HarnessOptions, memberUsage, startHarness } from '../helpers/harness.js';
 import { makePng } from '../helpers/media.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -45,7 +45,7 @@ async function kill(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** The one-clip, one-submit, one-unit, one-delivery outcome every crash must still reach. */
+/** The one-clip, one-submit, one-charge, one-delivery outcome every crash must still reach. */
 async function expectOneOfEverything(
   t: Harness,
   jobId: string,
@@ -55,7 +55,16 @@ async function expectOneOfEverything(
   const done = await t.finished(jobId, 30_000);
   expect(done.state).toBe('completed');
   expect(fake.submitCount()).toBe(1);
-  expect(await t.app.quota.usage('telegram:42')).toMatchObject({ used: 1, inFlight: 0 });
+  expect(await memberUsage(t.app, 'telegram:42')).toEqual({
+    used: done.job.data.request.credits,
+    inFlight: 0,
+  });
+  expect(await t.app.credits.spend(1)).toEqual([
+    expect.objectContaining({
+      used: done.job.data.request.credits,
+      committed: done.job.data.request.credits,
+    }),
+  ]);
   expect(await readFile(out)).toEqual(fake.video);
   expect(
     await t.app.queues.deliver.getJobCounts('completed', 'failed', 'waiting', 'active', 'delayed'),
@@ -194,10 +203,13 @@ describe('a job BullMQ gives up on (stalled too often) is settled by the money r
     expect(done.job.failedReason).toMatch(/stalled/);
     expect(t.rh.submitCount()).toBe(1);
     // The provider has the task and charges for it: nothing is given back.
-    await waitFor(async () => (await t.app.quota.usage('telegram:42')).inFlight === 0, {
-      what: 'the unit to be settled',
+    await waitFor(async () => (await memberUsage(t.app, 'telegram:42')).inFlight === 0, {
+      what: 'the credits to be settled',
     });
-    expect(await t.app.quota.usage('telegram:42')).toMatchObject({ used: 1, inFlight: 0 });
+    expect(await memberUsage(t.app, 'telegram:42')).toEqual({
+      used: done.job.data.request.credits,
+      inFlight: 0,
+    });
     const notice = await waitFor(() => t.app.queues.deliver.getJob(`deliver-${accepted.value.jobId}`));
     expect(notice.data.outcome).toEqual({ kind: 'failure', error: { id: 'internal' }, refunded: false });
   });

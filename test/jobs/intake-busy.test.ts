@@ -76,13 +76,13 @@ describe('intake with a slow Redis', () => {
       );
       expect(answer).toEqual({ ok: false, error: { id: 'service-busy' } });
       proxy.resume();
-      // The reservation and the job land after all; the job is cancelled and its unit given back.
+      // The reservation and the job land after all; the job is cancelled and its credits given back.
       const failed = await waitFor(async () => (await app.queues.generate.getJobs(['failed']))[0], {
         what: 'the late job to fail',
       });
       expect(failed.failedReason).toBe('cancelled');
       const usage = await waitFor(async () => {
-        const u = await app.quota.usage(userKey(requester));
+        const u = await app.credits.usage(userKey(requester), 'telegram:private');
         return u.inFlight === 0 ? u : undefined;
       });
       expect(usage.used).toBe(0);

@@ -6,9 +6,11 @@ import { fileTarget } from '../../src/jobs/file-delivery.js';
 import type { GeneratePayload } from '../../src/jobs/payloads.js';
 import {
   CHAT_TOKENS,
+  CLIP_CREDITS,
   everythingSent,
   type Harness,
   type HarnessOptions,
+  memberUsage,
   startHarness,
 } from '../helpers/harness.js';
 import { makePng, photoJpeg } from '../helpers/media.js';
@@ -174,9 +176,13 @@ describe('a clip goes from intake to a file', () => {
         expect(submitted.imageUrls).toHaveLength(7);
         expect(submitted.imageUrls).toEqual(fake.media().map((m) => m.handle));
       }
-      // One unit charged and committed.
-      const usage = await t.app.quota.usage('discord:alice');
-      expect(usage).toMatchObject({ used: 1, inFlight: 0 });
+      // The clip's credits charged and committed.
+      const credits = accepted.value.request.credits;
+      expect(credits).toBeGreaterThan(0);
+      expect(await memberUsage(t.app, alice)).toEqual({ used: credits, inFlight: 0 });
+      expect(await t.app.credits.spend(1)).toEqual([
+        expect.objectContaining({ used: credits, committed: credits }),
+      ]);
       // One clip delivered.
       expect(fake.server.requestsOf('download')).toHaveLength(1);
       expect((await t.app.queues.deliver.getJobCounts('completed')).completed).toBe(1);
@@ -246,7 +252,7 @@ describe('failures and retries', () => {
     expect(t.rh.server.requestsOf('submit')).toHaveLength(3);
     // Four failed attempts (drop, 500, time-out, 500, 500 → five; the 429 is not one) and the one that completed.
     expect(done.job.attemptsMade).toBe(6);
-    expect(await t.app.quota.usage('discord:alice')).toMatchObject({ used: 1, inFlight: 0 });
+    expect(await memberUsage(t.app, alice)).toEqual({ used: CLIP_CREDITS, inFlight: 0 });
   });
 
   it('a rate limit delays the job by Retry-After without counting as a failure', async () => {
@@ -293,7 +299,7 @@ describe('failures and retries', () => {
         expect(done.job.failedReason).toBe(p.id);
         expect(done.job.attemptsMade).toBe(1);
         expect(fake.submitCount()).toBe(1);
-        expect(await t.app.quota.usage('discord:alice')).toMatchObject({ used: 0, inFlight: 0 });
+        expect(await memberUsage(t.app, alice)).toEqual({ used: 0, inFlight: 0 });
         // The failure is handed to delivery, once, so the user is told, and told it was refunded:
         // the provider refused the task or reported it failed, so it did not charge us.
         expect(done.deliver?.data.outcome).toEqual({ kind: 'failure', error: { id: p.id }, refunded: true });
@@ -318,8 +324,8 @@ describe('failures and retries', () => {
       expect(done.job.attemptsMade).toBe(1);
       expect(t.rh.server.requestsOf(on)).toHaveLength(1);
       // Refunded unless the provider had already taken the task (a failed query is ours, not its).
-      const used = on === 'query' ? 1 : 0;
-      expect(await t.app.quota.usage('discord:alice')).toMatchObject({ used, inFlight: 0 });
+      const used = on === 'query' ? CLIP_CREDITS : 0;
+      expect(await memberUsage(t.app, alice)).toEqual({ used, inFlight: 0 });
     });
   }
 
@@ -404,8 +410,8 @@ describe('failures and retries', () => {
     expect(done.state).toBe('failed');
     expect(done.job.failedReason).toBe('timeout');
     expect(t.rh.submitCount()).toBe(1);
-    // The provider charges for the task it accepted: the unit stays spent, and the user is told so.
-    expect(await t.app.quota.usage('discord:alice')).toMatchObject({ used: 1, inFlight: 0 });
+    // The provider charges for the task it accepted: the credits stay spent, and the user is told so.
+    expect(await memberUsage(t.app, alice)).toEqual({ used: accepted.value.request.credits, inFlight: 0 });
     expect(done.deliver?.data.outcome).toEqual({
       kind: 'failure',
       error: { id: 'timeout' },
@@ -432,7 +438,7 @@ describe('failures and retries', () => {
     expect(done.job.failedReason).toBe('timeout');
     // Checked again before the submit: nothing reached the provider, so nothing is charged.
     expect(t.rh.submitCount()).toBe(0);
-    expect(await t.app.quota.usage('discord:alice')).toMatchObject({ used: 0, inFlight: 0 });
+    expect(await memberUsage(t.app, alice)).toEqual({ used: 0, inFlight: 0 });
     expect(done.deliver?.data.outcome).toEqual({ kind: 'failure', error: { id: 'timeout' }, refunded: true });
   });
 
@@ -458,7 +464,7 @@ describe('failures and retries', () => {
     expect(done.state).toBe('failed');
     expect(done.job.failedReason).toBe('cancelled');
     expect(t.rh.submitCount()).toBe(1);
-    expect(await t.app.quota.usage('discord:alice')).toMatchObject({ used: 1, inFlight: 0 });
+    expect(await memberUsage(t.app, alice)).toEqual({ used: accepted.value.request.credits, inFlight: 0 });
     expect(done.deliver?.data.outcome).toEqual({
       kind: 'failure',
       error: { id: 'cancelled' },
@@ -483,7 +489,7 @@ describe('failures and retries', () => {
     const done = await t.finished(accepted.value.jobId);
     expect(done.job.failedReason).toBe('cancelled');
     expect(t.rh.submitCount()).toBe(0);
-    expect(await t.app.quota.usage('discord:alice')).toMatchObject({ used: 0, inFlight: 0 });
+    expect(await memberUsage(t.app, alice)).toEqual({ used: 0, inFlight: 0 });
     expect(done.deliver?.data.outcome).toEqual({
       kind: 'failure',
       error: { id: 'cancelled' },
@@ -510,17 +516,17 @@ describe('failures and retries', () => {
     expect(done.job.failedReason).toBe('image-type-unsupported');
     expect(t.rh.submitCount()).toBe(0);
     expect(t.rh.media()).toHaveLength(0);
-    expect(await t.app.quota.usage('discord:alice')).toMatchObject({ used: 0, inFlight: 0 });
+    expect(await memberUsage(t.app, alice)).toEqual({ used: 0, inFlight: 0 });
   });
 });
 
 describe('intake', () => {
-  it('50 concurrent submits by one user with a limit of 5: exactly 5 accepted', async () => {
+  it('50 concurrent submits by one user with a limit of 5 clips: exactly 5 accepted', async () => {
     const t = await harness({ providers: ['runninghub'], workers: false });
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
         t.app.intake.submit(
-          { model: 'kling-o1', prompt: `clip number ${i}` },
+          { model: 'kling-2.5-turbo-pro', prompt: `clip number ${i}` },
           alice,
           fileTarget(t.out(`${i}.mp4`)),
         ),
@@ -530,7 +536,13 @@ describe('intake', () => {
     expect(accepted).toHaveLength(5);
     expect(results.filter((r) => !r.ok && r.error.id === 'quota-exhausted')).toHaveLength(45);
     expect(await t.app.queues.generate.getWaitingCount()).toBe(5);
-    expect(await t.app.quota.usage('discord:alice')).toMatchObject({ used: 5, left: 0 });
+    expect(await memberUsage(t.app, alice)).toEqual({ used: 5 * CLIP_CREDITS, inFlight: 5 });
+    const refused = results.find((r) => !r.ok);
+    expect(refused?.ok === false && refused.error.details).toMatchObject({
+      limit: 5 * CLIP_CREDITS,
+      used: 5 * CLIP_CREDITS,
+      credits: CLIP_CREDITS,
+    });
   });
 
   it('answers with the place in line', async () => {
@@ -601,7 +613,7 @@ describe('intake', () => {
       'image-too-large',
     ]);
     expect(await t.app.queues.generate.count()).toBe(0);
-    expect(await t.app.quota.usage('discord:alice')).toMatchObject({ used: 0 });
+    expect((await memberUsage(t.app, alice)).used).toBe(0);
   });
 
   it('a model no configured provider serves is refused at intake', async () => {
@@ -612,6 +624,6 @@ describe('intake', () => {
       fileTarget(t.out('x.mp4')),
     );
     expect(r).toEqual({ ok: false, error: { id: 'no-provider', details: { model: 'kling-o1' } } });
-    expect(await t.app.quota.usage('discord:alice')).toMatchObject({ used: 0 });
+    expect((await memberUsage(t.app, alice)).used).toBe(0);
   });
 });

@@ -9,6 +9,7 @@ export const discordPlatform: PlatformDescriptor = {
     apiUrl: 'DISCORD_API_URL',
     defaultApiUrl: 'https://discord.com/api',
     urlMeaning: 'the Discord REST base',
+    allowList: 'ALLOWED_DISCORD_GUILDS',
   },
   webhookWithPublicUrl: false,
 };

@@ -9,6 +9,7 @@ export const telegramPlatform: PlatformDescriptor = {
     apiUrl: 'TELEGRAM_API_URL',
     defaultApiUrl: 'https://api.telegram.org',
     urlMeaning: 'the Bot API root',
+    allowList: 'ALLOWED_TELEGRAM_CHATS',
   },
   webhookWithPublicUrl: true,
 };

@@ -4,9 +4,9 @@ import { findModel, type ModelSpec, type Route } from '../../core/catalog.js';
 import type { MediaSources } from '../../core/ports.js';
 import type { Logger } from '../../log.js';
 import type { ProviderDescriptor, VideoProvider } from '../../providers/provider.js';
+import type { Credits } from '../credits.js';
 import type { GeneratePayload, GenerateProgress, GenerateState } from '../payloads.js';
 import type { GenerateJob, Queues } from '../queues.js';
-import type { Quota } from '../quota.js';
 
 export interface GenerateDeps {
   /** The clients of the providers that have a key, by name. */
@@ -14,7 +14,7 @@ export interface GenerateDeps {
   /** What the registry says of each provider (webhooks, link lifetimes). */
   descriptors: readonly ProviderDescriptor[];
   sources: MediaSources;
-  quota: Pick<Quota, 'commit' | 'refund'>;
+  credits: Pick<Credits, 'commit' | 'refund'>;
   queues: Queues;
   /** For the cancel flags. */
   redis: Redis;

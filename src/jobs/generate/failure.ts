@@ -1,9 +1,8 @@
 import { type UserError, userError } from '../../core/errors.js';
-import { userKey } from '../../core/request.js';
 import type { ProviderError } from '../../providers/errors.js';
+import type { Credits } from '../credits.js';
 import type { GeneratePayload, GenerateState, Outcome } from '../payloads.js';
 import { DELIVER_JOB_OPTIONS, deliverJobId, type Queues } from '../queues.js';
-import type { Quota } from '../quota.js';
 
 /** The user-facing reason for a provider's error. */
 export const userErrorForProvider = (e: ProviderError): UserError => {
@@ -24,7 +23,7 @@ export const userErrorForProvider = (e: ProviderError): UserError => {
 
 /**
  * Whether the provider has accepted the job's task, and so charges for it: once it has, a cancel, a
- * time-out or a stall no longer gives the quota unit back. Only a failure the provider reports
+ * time-out or a stall no longer gives the credits back. Only a failure the provider reports
  * itself (a `handover` with a failed result) is refunded after that.
  */
 export function providerCharges(state: GenerateState): boolean {
@@ -35,14 +34,14 @@ export function providerCharges(state: GenerateState): boolean {
 }
 
 /**
- * The money rule of a job that ends without a clip: refund the quota unit when the provider did not
- * charge us (`charged` false), else commit it; then queue the failure notice, saying which. Safe to
- * repeat: the quota calls are no-ops the second time and the deliver job id is fixed. Also run from
+ * The money rule of a job that ends without a clip: refund the credits when the provider did not
+ * charge us (`charged` false), else commit them, with the error as the outcome; then queue the
+ * failure notice, saying which. Safe to repeat: the ledger calls are no-ops the second time and the deliver job id is fixed. Also run from
  * the worker's `failed` event, so a job BullMQ itself gives up on (stalled too often) still settles
  * and answers.
  */
 export async function settleFailure(
-  deps: { quota: Pick<Quota, 'commit' | 'refund'>; queues: Queues; now?: () => number },
+  deps: { credits: Pick<Credits, 'commit' | 'refund'>; queues: Queues; now?: () => number },
   jobId: string,
   data: GeneratePayload,
   error: UserError,
@@ -50,9 +49,8 @@ export async function settleFailure(
 ): Promise<{ refunded: boolean }> {
   const refunded = !providerCharged;
   if (data.charged) {
-    const user = userKey(data.requester);
-    if (refunded) await deps.quota.refund(user, jobId);
-    else await deps.quota.commit(user, jobId);
+    if (refunded) await deps.credits.refund(jobId, { outcome: error.id });
+    else await deps.credits.commit(jobId, { outcome: error.id });
   }
   await queueOutcome(deps, jobId, data, { kind: 'failure', error, refunded: data.charged && refunded });
   return { refunded };

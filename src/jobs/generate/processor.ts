@@ -22,7 +22,7 @@ const DEFAULT_RATE_LIMIT_WAIT_MS = 15_000;
  * The `generate` job processor: prepare → submit → poll → handover, one step at a time (a file
  * each), with the job's state saved after each so any worker can carry on after a crash.
  * Transient errors throw (BullMQ retries with backoff); a rate limit delays without counting as a
- * failure; permanent errors settle the quota by the money rule, queue the failure notice, and fail
+ * failure; permanent errors settle the credits by the money rule, queue the failure notice, and fail
  * at once.
  */
 export function createGenerateProcessor(deps: GenerateDeps) {
@@ -43,7 +43,7 @@ export function createGenerateProcessor(deps: GenerateDeps) {
     }
   };
 
-  /** Ends the job for good: settle the quota unit, tell the user, fail without retry. */
+  /** Ends the job for good: settle the credits, tell the user, fail without retry. */
   async function fail(ctx: StepContext, error: UserError, cause?: unknown): Promise<never> {
     ctx.log.warn(
       { error: error.id, cause: cause instanceof Error ? scrub(cause.message) : undefined },
