@@ -53,6 +53,25 @@ const elsewhere = (d: Details, verb = 'do'): string =>
 
 const utcTime = (epochMs: unknown): string => new Date(Number(epochMs)).toISOString().slice(11, 16);
 
+/** "1 credit", "1,350 credits". */
+const credits = (n: unknown): string =>
+  `${Number(n).toLocaleString('en-US')} credit${Number(n) === 1 ? '' : 's'}`;
+
+/** "12 seconds", "3 minutes": from `now` (epoch ms; the time of the refusal) to `at`. */
+const secondsUntil = (at: unknown, now: unknown): string => {
+  const s = Math.max(1, Math.ceil((Number(at) - Number(now ?? Date.now())) / 1000));
+  if (s < 120) return `${s} second${s === 1 ? '' : 's'}`;
+  return `${Math.ceil(s / 60)} minutes`;
+};
+
+/** "in 3 h 20 min". */
+const untilText = (at: unknown, now: unknown): string => {
+  const minutes = Math.max(1, Math.ceil((Number(at) - Number(now ?? Date.now())) / 60_000));
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return `in ${h > 0 ? `${h} h ` : ''}${m} min`.replace(' 0 min', '');
+};
+
 type Message = (d: Details, w: Vocabulary) => string;
 
 /** The words a person reads for each error id. Plain, specific, and saying what to do next. */
@@ -115,8 +134,34 @@ const MESSAGES: Record<ErrorId, Message> = {
     `${w.command('video')} takes one image (to animate) or two (first and last frame); you sent ${d.count}.` +
     (d.max === undefined ? '' : ` For up to ${d.max} reference images, use ${w.command('reference')}.`),
   'quota-exhausted': (d) =>
-    `You've used your ${d.limit} videos for today. Your quota resets at ${utcTime(d.resetsAt)} UTC.`,
+    d.credits === undefined
+      ? `You've used your ${credits(d.limit)} for today. They reset at ${utcTime(d.resetsAt)} UTC.`
+      : `This clip costs ${credits(d.credits)} and you have ${credits(Math.max(0, Number(d.limit) - Number(d.used)))} of your ${d.limit} left today. They reset at ${utcTime(d.resetsAt)} UTC.`,
   'quota-closed': () => 'This bot is not taking video requests here.',
+  'too-many-in-flight': (d, w) =>
+    `You already have ${d.limit} video${d.limit === 1 ? '' : 's'} in progress, the most at once. Wait for one to finish, or stop one with ${w.command('cancel')}.`,
+  cooldown: (d) =>
+    `Please wait a little between requests: you can ask again in ${secondsUntil(d.clearsAt, d.now)}.`,
+  'community-budget': (d, w) =>
+    `This ${w.community}'s daily budget is spent${d.credits === undefined ? '' : ` (this clip costs ${credits(d.credits)}, ${credits(Math.max(0, Number(d.limit) - Number(d.used)))} are left)`}. It resets at ${utcTime(d.resetsAt)} UTC.`,
+  'service-cap': (d) =>
+    `The service's daily budget is spent. It resets at 00:00 UTC${d.resetsAt === undefined ? '' : ` (${untilText(d.resetsAt, d.now)})`}.`,
+  'not-allowed-here': () =>
+    "This bot isn't available here: the operator has not allowed this server or group. Ask them to add it.",
+  'private-not-allowed': () =>
+    "This bot doesn't take requests in private chats. Use it in a server or group where it is available.",
+  'blocked-here': (_d, w) =>
+    `You're blocked from making videos in this ${w.community}. Ask its admins if you think it's a mistake.`,
+  'blocked-everywhere': () => "You're blocked from making videos with this bot.",
+  'paused-here': (_d, w) => `This ${w.community}'s admins have paused video requests. Try again later.`,
+  'service-paused': () => 'The bot is paused by its operator: no new videos for now. Try again later.',
+  'channel-not-allowed': (d) =>
+    `Video requests aren't taken in this channel.${Array.isArray(d.channels) && d.channels.length > 0 ? ` Use ${list(d.channels)}.` : ''}`,
+  'model-not-allowed': (d, w) =>
+    `${d.model} isn't allowed in this ${w.community}.${Array.isArray(d.models) && d.models.length > 0 ? ` Allowed here: ${list(d.models)}.` : ' No model is allowed here right now.'}`,
+  'blocked-word': (d) =>
+    `Your prompt contains "${d.word}", a word that is blocked here. Please rephrase it. Nothing was charged.`,
+  'not-admin': (_d, w) => `Only admins of this ${w.community} can do that.`,
   'again-expired': (_d, w) =>
     `That clip is too old to make again: use ${w.command('video')} to start a new one.`,
   'inputs-gone': (_d, w) =>

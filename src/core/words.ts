@@ -16,6 +16,8 @@ export interface Vocabulary {
   setting(key: SettingKey): string;
   /** A command as the person types it. */
   command(name: string): string;
+  /** What the platform calls a community, in a sentence: "server", "group". */
+  community: string;
 }
 
 /** An input's neutral name read back: which slot, and the position among references. */
@@ -48,6 +50,7 @@ export const PLAIN_WORDS: Vocabulary = {
   },
   setting: (key) => SETTING_NAMES[key],
   command: (name) => `/${name}`,
+  community: 'server or group',
 };
 
 /** "1st", "2nd", "3rd", "11th". */

@@ -6,7 +6,9 @@
 export type Action =
   | { kind: 'cancel'; jobId: string }
   | { kind: 'cancel-all' }
-  | { kind: 'again'; jobId: string };
+  | { kind: 'again'; jobId: string }
+  /** Posts a clip from `/history` again. */
+  | { kind: 'replay'; jobId: string };
 
 const JOB_ID = /^[A-Za-z0-9-]{8,64}$/;
 
@@ -18,6 +20,8 @@ export function actionId(action: Action): string {
       return 'cancel:all';
     case 'again':
       return `again:${action.jobId}`;
+    case 'replay':
+      return `replay:${action.jobId}`;
   }
 }
 
@@ -30,5 +34,6 @@ export function parseAction(id: string): Action | undefined {
   if (at <= 0 || !JOB_ID.test(rest)) return undefined;
   if (verb === 'cancel') return { kind: 'cancel', jobId: rest };
   if (verb === 'again') return { kind: 'again', jobId: rest };
+  if (verb === 'replay') return { kind: 'replay', jobId: rest };
   return undefined;
 }

@@ -11,7 +11,7 @@ import { unique } from './format.js';
 
 export const GENERATE_COMMANDS = ['video', 'reference'] as const;
 export type GenerateCommandName = (typeof GENERATE_COMMANDS)[number];
-export type CommandName = GenerateCommandName | 'cancel' | 'quota' | 'models' | 'help';
+export type CommandName = GenerateCommandName | 'cancel' | 'quota' | 'history' | 'models' | 'help' | 'admin';
 
 export interface CommandSpec {
   name: CommandName;
@@ -19,6 +19,8 @@ export interface CommandSpec {
   summary(catalog: readonly ModelSpec[]): string;
   /** The modes a generating command serves. */
   modes?: readonly GenerationMode[];
+  /** For the admins of a community (and operators): platforms show it to them only where they can. */
+  admins?: boolean;
 }
 
 /** A setting a person may give with a generating command. */
@@ -189,10 +191,12 @@ export const COMMANDS: readonly CommandSpec[] = [
       return `Make a clip that keeps the people or things of up to ${n} image${n === 1 ? '' : 's'}`;
     },
   },
-  { name: 'models', summary: () => 'Models, clip lengths and prices' },
-  { name: 'quota', summary: () => 'How many videos you have left today' },
+  { name: 'models', summary: () => 'Models, clip lengths and prices in credits' },
+  { name: 'quota', summary: () => 'How many credits you have left today' },
+  { name: 'history', summary: () => 'Your last 10 videos, and posting one again' },
   { name: 'cancel', summary: () => 'Stop your video in progress' },
   { name: 'help', summary: () => 'How to make a video, with examples' },
+  { name: 'admin', summary: () => 'Settings, limits and moderation (admins only)', admins: true },
 ];
 
 export const commandSpec = (name: CommandName): CommandSpec =>

@@ -12,7 +12,7 @@ import {
   type GenerateCommandName,
   offeredSettings,
 } from './commands.js';
-import type { QuotaView } from './desk.js';
+import type { HistoryItem, QuotaView } from './desk.js';
 import { type Doc, type Example, type HelpWords, joined, type Line, type Section } from './docs.js';
 import { durationsText, modesText, priceRows, qualitiesText, ratiosText, shorten } from './format.js';
 import type { StatusView } from './status.js';
@@ -63,10 +63,12 @@ export function examples(catalog: readonly ModelSpec[]): Example[] {
 }
 
 const SUMMARIES: Record<string, string> = {
-  models: 'models, lengths and prices',
-  quota: 'videos left today',
+  models: 'models, lengths and prices in credits',
+  quota: 'credits left today',
+  history: 'your last 10 videos',
   cancel: 'stop your video in progress',
   help: 'this message',
+  admin: 'settings, limits and moderation (admins only)',
 };
 
 /** How to use the bot: each command, how to give it inputs, its options, the buttons, examples. */
@@ -179,26 +181,85 @@ export function modelsDoc(catalog: readonly ModelSpec[]): Doc {
   };
 }
 
-/** A person's quota for today; the same words `/video` gets when the bot takes no requests here. */
+/** "1,350 credits". */
+export const creditsText = (n: number): string => `${n.toLocaleString('en-US')} credit${n === 1 ? '' : 's'}`;
+
+/**
+ * A person's credits for today, and about how many default clips they buy; the same words `/video`
+ * gets when the bot takes no requests here.
+ */
 export function quotaDoc(view: QuotaView): Doc {
   if (view.kind === 'closed') {
-    return { title: `🚫 ${messageFor({ id: 'quota-closed' })}`, sections: [] };
+    return { title: `🚫 ${messageFor(view.reason ?? { id: 'quota-closed' })}`, sections: [] };
   }
+  const budgetLeft = view.budget ? Math.max(0, view.budget.limit - view.budget.used) : undefined;
+  const spendable = Math.min(view.left, budgetLeft ?? Number.POSITIVE_INFINITY);
+  const clips = view.clip.credits > 0 ? Math.floor(spendable / view.clip.credits) : 0;
   const inProgress = view.inFlight > 0 ? ` (${view.inFlight} in progress)` : '';
-  const left =
-    view.left > 0 ? `🎬 ${view.left} video${view.left === 1 ? '' : 's'} left.` : '⏳ No videos left today.';
+  const title = view.left > 0 ? `🎬 ${creditsText(view.left)} left today` : '⏳ No credits left today.';
+  const lines: Line[] = [
+    [
+      `≈ ${clips} clip${clips === 1 ? '' : 's'} of ${view.clip.model} (${creditsText(view.clip.credits)} each).`,
+    ],
+    [`Used today: ${view.used.toLocaleString('en-US')} of ${creditsText(view.limit)}${inProgress}.`],
+  ];
+  if (view.budget && budgetLeft !== undefined) {
+    lines.push([
+      `The budget here: ${creditsText(budgetLeft)} left of ${view.budget.limit.toLocaleString('en-US')} today.`,
+    ]);
+  }
+  lines.push(['Resets ', { time: view.resetsAt }, '.']);
+  return { title, sections: [{ lines }] };
+}
+
+const OUTCOME_WORDS: Record<string, string> = {
+  clip: '✅ done',
+  cancelled: '🚫 cancelled',
+  timeout: '⏱ timed out',
+};
+
+/** A history line's state in a few words. */
+function historyState(item: HistoryItem): string {
+  if (item.state === 'reserved') return '⏳ in progress';
+  const outcome = item.outcome ?? (item.state === 'committed' ? 'clip' : 'failed');
+  const words = OUTCOME_WORDS[outcome] ?? `❌ failed (${outcome})`;
+  const charged = item.state === 'committed' ? creditsText(item.credits) : 'no charge';
+  return `${words} · ${charged}`;
+}
+
+/** `/history`: the person's last jobs, newest first, and which can be posted again. */
+export function historyDoc(items: readonly HistoryItem[]): Doc {
+  if (items.length === 0) {
+    return { title: '🗂 Your videos', sections: [{ lines: [['You have not made any videos yet.']] }] };
+  }
   return {
-    title: left,
+    title: '🗂 Your last videos',
     sections: [
       {
-        lines: [
-          [`Used today: ${view.used} of ${view.limit}${inProgress}.`],
-          ['Resets ', { time: view.resetsAt }, '.'],
-        ],
+        lines: items.map(
+          (item, i): Line => [
+            `${i + 1}. `,
+            { bold: item.model },
+            ` · “${shorten(item.prompt, 40)}” · ${historyState(item)} · `,
+            { time: item.at },
+            ...(item.live ? [' · can be posted again'] : []),
+          ],
+        ),
       },
     ],
   };
 }
+
+/** A history button's label: "▶ 2. kling-o1 “a fox…”". */
+export const replayLabel = (item: HistoryItem, index: number): string =>
+  `▶ ${index + 1}. ${item.model} “${shorten(item.prompt, 20)}”`;
+
+/** What a press of a history button says when the clip can't be posted. */
+export const REPLAY_ANSWERS = {
+  gone: "That clip's link has expired, so I can't post it again.",
+  'not-yours': 'Only the person who made that clip can post it again from /history.',
+  busy: messageFor({ id: 'service-busy' }),
+} as const;
 
 /** The answer to a press of Cancel (or one choice of /cancel). */
 export const CANCEL_ANSWERS: Record<CancelOutcome | 'busy', string> = {

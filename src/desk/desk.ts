@@ -1,27 +1,48 @@
 import type { Redis } from 'ioredis';
 import type { ModelSpec } from '../core/catalog.js';
-import { err, ok, type Result, userError } from '../core/errors.js';
+import { err, ok, type Result, type UserError, userError } from '../core/errors.js';
 import type { DeliveryTarget, MediaSources } from '../core/ports.js';
 import { type MediaRef, type Requester, userKey, type ValidRequest } from '../core/request.js';
 import { requestFromValid } from '../core/validate.js';
+import type { Credits, HistoryEntry } from '../jobs/credits.js';
 import { type CancelOutcome, type Intake, isDown } from '../jobs/intake.js';
+import { defaultClipCredits } from '../jobs/limits.js';
 import { readGeneratePayload } from '../jobs/migrate.js';
 import type { Queues } from '../jobs/queues.js';
-import type { Quota, QuotaUsage } from '../jobs/quota.js';
 import type { Logger } from '../log.js';
+import type { AccessPolicy } from './access.js';
+import type { AdminCommand } from './admin.js';
+import { type AdminReply, createAdmin } from './admin-ops.js';
 import { type AgainStore, createAgainStore } from './again.js';
+import { defaultModelFor } from './commands.js';
+import type { CommunityStore } from './community.js';
+import { admission, admit, chargeTerms, type GateDeps, moderate } from './gate.js';
+import { type Caller, communityKey } from './place.js';
 import { checkCommand, type GenerateCommand } from './request.js';
 import { readStatus, type StatusView } from './status.js';
 
 export interface DeskDeps {
   intake: Intake;
-  quota: Quota;
+  credits: Credits;
+  /** Each community's settings, blocks and pauses. */
+  store: CommunityStore;
+  /** Who the bot serves, and who its operators are. */
+  policy: AccessPolicy;
+  /** The operator's blocked words (`BLOCKED_WORDS_FILE`). */
+  globalWords?: readonly string[];
+  /** Credits per member per day when a community sets none. */
+  defaultLimit: number;
   queues: Queues;
   redis: Redis;
   catalog: readonly ModelSpec[];
   /** The media sources of the platforms, asked before a clip is made again from old inputs. */
   sources: MediaSources;
   logger: Logger;
+  /**
+   * Longest a desk read (settings, usage, history, admin) waits on Redis before the person is told
+   * the service is busy. Default 5 s, like the intake's.
+   */
+  redisBudgetMs?: number;
   now?: () => number;
 }
 
@@ -39,8 +60,38 @@ export type CancelMine =
   | { kind: 'choose'; jobs: StatusView[] }
   | { kind: 'busy' };
 
-/** `/quota`: closed when the daily limit is 0 (the same words `/video` gets then). */
-export type QuotaView = { kind: 'closed' } | ({ kind: 'open' } & QuotaUsage);
+/**
+ * `/quota`: closed when the member's daily limit is 0 (the same words `/video` gets then); else the
+ * member's credits today, what the default clip costs (for "≈ N clips"), and the community's budget.
+ */
+export type QuotaView =
+  /** No credits here: the member's limit is 0, or `reason` (paused, blocked, not allowed…). */
+  | { kind: 'closed'; reason?: UserError }
+  | {
+      kind: 'open';
+      used: number;
+      limit: number;
+      left: number;
+      inFlight: number;
+      resetsAt: number;
+      /** The default model's default clip, and its cost. */
+      clip: { model: string; credits: number };
+      /** The community's budget today, when it has one. */
+      budget?: { used: number; limit: number };
+    };
+
+/** One line of `/history`: a job, and whether its clip's link still works (it can be posted again). */
+export interface HistoryItem extends HistoryEntry {
+  live: boolean;
+}
+
+/** A clip posted again from `/history`: its link, or why not. */
+export type Replay =
+  | { ok: true; url: string; entry: HistoryEntry }
+  | { ok: false; reason: 'gone' | 'not-yours' | 'busy' };
+
+/** How many jobs `/history` shows. */
+export const HISTORY_LENGTH = 10;
 
 /**
  * The front desk: every user action, decided once for every platform. A bot turns its platform's
@@ -54,30 +105,99 @@ export interface Desk {
   /** check → charge → enqueue; the job's first status view. */
   submit(cmd: GenerateCommand): Promise<Result<Accepted>>;
   /** The same clip again, for whoever asked, under their quota; the inputs must still be there. */
-  again(jobId: string, requester: Requester, target: DeliveryTarget): Promise<Result<Accepted>>;
+  again(jobId: string, caller: Caller, target: DeliveryTarget): Promise<Result<Accepted>>;
   /** Stops one job of the requester's (`busy`: Redis could not be reached). */
   cancel(jobId: string, requester: Requester): Promise<CancelOutcome | 'busy'>;
   /** `/cancel`: stops the requester's one job, or offers a choice when there are several. */
   cancelMine(requester: Requester): Promise<CancelMine>;
   /** Stops every job of the requester's. */
   cancelAll(requester: Requester): Promise<CancelMine>;
-  quota(requester: Requester): Promise<QuotaView | 'busy'>;
+  quota(caller: Caller): Promise<QuotaView | 'busy'>;
+  /** The caller's last jobs here and elsewhere, newest first. */
+  history(caller: Caller): Promise<HistoryItem[] | 'busy'>;
+  /** A clip of the requester's from `/history`, while its link lives. */
+  replay(jobId: string, requester: Requester): Promise<Replay>;
+  /** Runs an `/admin` command; refuses anyone who is not an admin here. */
+  admin(caller: Caller, cmd: AdminCommand): Promise<AdminReply | 'busy'>;
+  /**
+   * Whether the bot serves the caller's place. When it does not, `first` is true the first time a
+   * community is told so (a platform may then leave it).
+   */
+  admission(caller: Caller): Promise<{ ok: true } | { ok: false; error: UserError; first: boolean }>;
   /** A job's status view now, computed from the job; undefined when it is gone. */
   status(jobId: string): Promise<StatusView | undefined>;
 }
+
+/** The caller of a generating command: who, where, with which roles. */
+const callerOf = (cmd: GenerateCommand): Caller => ({
+  requester: cmd.requester,
+  place: cmd.place,
+  ...(cmd.roles ? { roles: cmd.roles } : {}),
+});
+
+/** The clip `/quota` counts in: the default model's, with its defaults. */
+const defaultClip = (catalog: readonly ModelSpec[]): { model: string; credits: number } => ({
+  model: defaultModelFor('text', catalog),
+  credits: defaultClipCredits(catalog),
+});
 
 export function createDesk(deps: DeskDeps): Desk {
   const now = deps.now ?? Date.now;
   const again: AgainStore = createAgainStore(deps.redis, deps.queues.prefix);
   const status = (jobId: string) => readStatus(deps, jobId, now());
+  const gate: GateDeps = {
+    store: deps.store,
+    policy: deps.policy,
+    catalog: deps.catalog,
+    globalWords: deps.globalWords ?? [],
+    defaultLimit: deps.defaultLimit,
+  };
+  const admin = createAdmin({
+    credits: deps.credits,
+    store: deps.store,
+    intake: deps.intake,
+    catalog: deps.catalog,
+    policy: deps.policy,
+    defaultLimit: deps.defaultLimit,
+    now,
+  });
 
+  /**
+   * Runs `work` unless Redis is known to be down; a Redis error, or no answer within the budget
+   * (ioredis queues commands while it connects), is `busy` too — a chat command never hangs.
+   */
+  async function guarded<T>(work: () => Promise<T>): Promise<T | 'busy'> {
+    if (isDown(deps.redis)) return 'busy';
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'busy'>((resolve) => {
+      timer = setTimeout(() => resolve('busy'), deps.redisBudgetMs ?? 5_000);
+    });
+    try {
+      return await Promise.race([work(), late]);
+    } catch (error) {
+      deps.logger.warn({ err: String(error) }, 'desk call failed');
+      return 'busy';
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The checks before any charge, then the charge and the job. */
   async function take(
     request: Result<ValidRequest>,
-    requester: Requester,
+    caller: Caller,
     target: DeliveryTarget,
   ): Promise<Result<Accepted>> {
     if (!request.ok) return request;
-    const accepted = await deps.intake.submit(requestFromValid(request.value), requester, target);
+    const admitted = await guarded(() => admit(gate, caller));
+    if (admitted === 'busy') return err(userError('service-busy'));
+    if (!admitted.ok) return admitted;
+    const moderated = moderate(gate, admitted.value, request.value);
+    if (!moderated.ok) return moderated;
+    const { requester } = caller;
+    const accepted = await deps.intake.submit(requestFromValid(request.value), requester, target, {
+      charge: chargeTerms(gate, admitted.value, caller),
+    });
     if (!accepted.ok) return accepted;
     const { jobId, position, request: valid } = accepted.value;
     await again.keep(jobId, valid).catch((error: unknown) => {
@@ -89,6 +209,7 @@ export function createDesk(deps: DeskDeps): Desk {
       model: valid.model,
       duration: valid.duration,
       prompt: valid.prompt,
+      credits: valid.credits,
       requester,
       position,
       elapsedMs: 0,
@@ -142,7 +263,7 @@ export function createDesk(deps: DeskDeps): Desk {
   async function mine(requester: Requester): Promise<StatusView[] | undefined> {
     if (isDown(deps.redis)) return undefined;
     try {
-      const ids = await deps.quota.pending(userKey(requester));
+      const ids = await deps.credits.pending(userKey(requester));
       const views = await Promise.all(ids.map(status));
       return views
         .filter((v): v is StatusView => v !== undefined && v.state !== 'sending' && !v.cancelling)
@@ -155,9 +276,9 @@ export function createDesk(deps: DeskDeps): Desk {
   return {
     catalog: deps.catalog,
     check: (cmd) => checkCommand(cmd, deps.catalog),
-    submit: (cmd) => take(checkCommand(cmd, deps.catalog), cmd.requester, cmd.target),
+    submit: (cmd) => take(checkCommand(cmd, deps.catalog), callerOf(cmd), cmd.target),
 
-    async again(jobId, requester, target) {
+    async again(jobId, caller, target) {
       if (isDown(deps.redis)) return err(userError('service-busy'));
       let kept: ValidRequest | undefined;
       try {
@@ -172,7 +293,7 @@ export function createDesk(deps: DeskDeps): Desk {
       const now = await refreshed(kept).catch(() => 'busy' as const);
       if (now === 'busy') return err(userError('service-busy'));
       if (!now) return err(userError('inputs-gone'));
-      return take(ok(now), requester, target);
+      return take(ok(now), caller, target);
     },
 
     cancel: (jobId, requester) => deps.intake.cancel(jobId, requester).catch(() => 'busy' as const),
@@ -195,14 +316,62 @@ export function createDesk(deps: DeskDeps): Desk {
       );
     },
 
-    async quota(requester) {
-      if (isDown(deps.redis)) return 'busy';
-      try {
-        const usage = await deps.quota.usage(userKey(requester));
-        return usage.limit <= 0 ? { kind: 'closed' } : { kind: 'open', ...usage };
-      } catch {
-        return 'busy';
+    async quota(caller) {
+      return guarded(async () => {
+        const admitted = await admit(gate, caller);
+        if (!admitted.ok) return { kind: 'closed' as const, reason: admitted.error };
+        const settings = admitted.value;
+        const terms = chargeTerms(gate, settings, caller);
+        if (terms.memberLimit <= 0) return { kind: 'closed' as const };
+        const [usage, communityUsed] = await Promise.all([
+          deps.credits.usage(userKey(caller.requester), terms.community),
+          terms.communityBudget === undefined ? 0 : deps.credits.communityUsed(terms.community),
+        ]);
+        const view: QuotaView = {
+          kind: 'open',
+          used: usage.used,
+          limit: terms.memberLimit,
+          left: Math.max(0, terms.memberLimit - usage.used),
+          inFlight: usage.inFlight,
+          resetsAt: usage.resetsAt,
+          clip: defaultClip(deps.catalog),
+        };
+        if (terms.communityBudget !== undefined) {
+          view.budget = { used: communityUsed, limit: terms.communityBudget };
+        }
+        return view;
+      });
+    },
+
+    async history(caller) {
+      return guarded(async () => {
+        const at = now();
+        const entries = await deps.credits.history(userKey(caller.requester), HISTORY_LENGTH);
+        return entries.map((e) => ({
+          ...e,
+          live: e.url !== undefined && (e.expiresAt === undefined || e.expiresAt > at),
+        }));
+      });
+    },
+
+    async replay(jobId, requester) {
+      const entries = await guarded(() => deps.credits.history(userKey(requester), HISTORY_LENGTH * 2));
+      if (entries === 'busy') return { ok: false, reason: 'busy' };
+      const entry = entries.find((e) => e.jobId === jobId);
+      if (!entry) return { ok: false, reason: 'not-yours' };
+      if (entry.url === undefined || (entry.expiresAt !== undefined && entry.expiresAt <= now())) {
+        return { ok: false, reason: 'gone' };
       }
+      return { ok: true, url: entry.url, entry };
+    },
+
+    admin: (caller, cmd) => guarded(() => admin.run(caller, cmd)),
+
+    async admission(caller) {
+      const admitted = admission(gate, caller);
+      if (admitted.ok) return { ok: true };
+      const first = await guarded(() => deps.store.firstRefusal(communityKey(caller.place)));
+      return { ok: false, error: admitted.error, first: first === true };
     },
 
     status,

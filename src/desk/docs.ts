@@ -32,7 +32,9 @@ export type Span =
   /** A whole example, written the way the platform takes it. */
   | { example: Example }
   /** A moment (epoch ms), shown in the reader's terms where the platform can. */
-  | { time: number };
+  | { time: number }
+  /** A member, role or channel of the platform, mentioned where it can (without pinging), else named. */
+  | { ref: 'user' | 'role' | 'channel'; id: string; name?: string };
 
 export type Line = readonly Span[];
 

@@ -4,6 +4,7 @@ import type { DeliveryTarget } from '../core/ports.js';
 import type { GenerationMode, GenerationRequest, MediaRef, Requester } from '../core/request.js';
 import { validate } from '../core/validate.js';
 import { commandInputs, defaultModelFor, type GenerateCommandName } from './commands.js';
+import type { Place } from './place.js';
 
 /** The settings a person gave, by neutral key (what each platform parsed from its own syntax). */
 export interface Settings {
@@ -33,6 +34,10 @@ export interface Attachment {
 export interface GenerateCommand {
   command: GenerateCommandName;
   requester: Requester;
+  /** Where it was asked: the community's settings and budget apply. */
+  place: Place;
+  /** The requester's roles there (Discord role ids), for credit tiers. */
+  roles?: readonly string[];
   /** Where the outcome goes: the platform's own data, opaque to the desk. */
   target: DeliveryTarget;
   prompt: string;

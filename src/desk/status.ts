@@ -23,6 +23,8 @@ export interface StatusView {
   /** Seconds of clip. */
   duration: number;
   prompt: string;
+  /** What the clip costs. */
+  credits: number;
   requester: Requester;
   /** Place in line while queued (1 = next). */
   position?: number;
@@ -93,6 +95,7 @@ export async function readStatus(
     model: data.request.model,
     duration: data.request.duration,
     prompt: data.request.prompt,
+    credits: data.request.credits,
     requester: data.requester,
     elapsedMs: Math.max(0, now - job.timestamp),
     paid: providerCharges(data.state),

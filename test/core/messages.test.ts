@@ -23,6 +23,11 @@ const SAMPLE: UserError['details'] = {
   limit: 5,
   used: 5,
   resetsAt: Date.UTC(2026, 10, 22),
+  clearsAt: Date.UTC(2026, 10, 21, 12, 0, 30),
+  now: Date.UTC(2026, 10, 21, 12),
+  credits: 350,
+  word: 'gore',
+  models: ['kling-o1'],
 };
 
 describe('messages', () => {
@@ -35,10 +40,46 @@ describe('messages', () => {
     });
   }
 
-  it('names the limit and the reset time when the quota is used up', () => {
+  it('names the credits, what the clip costs, and the reset time when they are used up', () => {
     expect(
-      messageFor({ id: 'quota-exhausted', details: { limit: 5, used: 5, resetsAt: Date.UTC(2026, 10, 22) } }),
-    ).toBe("You've used your 5 videos for today. Your quota resets at 00:00 UTC.");
+      messageFor({
+        id: 'quota-exhausted',
+        details: { limit: 875, used: 700, credits: 350, resetsAt: Date.UTC(2026, 10, 22) },
+      }),
+    ).toBe(
+      'This clip costs 350 credits and you have 175 credits of your 875 left today. They reset at 00:00 UTC.',
+    );
+    expect(
+      messageFor({
+        id: 'quota-exhausted',
+        details: { limit: 875, used: 875, resetsAt: Date.UTC(2026, 10, 22) },
+      }),
+    ).toBe("You've used your 875 credits for today. They reset at 00:00 UTC.");
+  });
+
+  it('says each ceiling plainly, with when it clears', () => {
+    const now = Date.UTC(2026, 10, 21, 20, 40);
+    const resetsAt = Date.UTC(2026, 10, 22);
+    expect(messageFor({ id: 'service-cap', details: { resetsAt, now } })).toBe(
+      "The service's daily budget is spent. It resets at 00:00 UTC (in 3 h 20 min).",
+    );
+    expect(
+      messageFor({ id: 'community-budget', details: { limit: 10_000, used: 9_900, credits: 175, resetsAt } }),
+    ).toBe(
+      "This server or group's daily budget is spent (this clip costs 175 credits, 100 credits are left). It resets at 00:00 UTC.",
+    );
+    expect(messageFor({ id: 'cooldown', details: { clearsAt: now + 12_000, now } })).toBe(
+      'Please wait a little between requests: you can ask again in 12 seconds.',
+    );
+    expect(messageFor({ id: 'too-many-in-flight', details: { limit: 2 } })).toBe(
+      'You already have 2 videos in progress, the most at once. Wait for one to finish, or stop one with /cancel.',
+    );
+    expect(messageFor({ id: 'blocked-word', details: { word: 'gore' } })).toBe(
+      'Your prompt contains "gore", a word that is blocked here. Please rephrase it. Nothing was charged.',
+    );
+    expect(
+      messageFor({ id: 'model-not-allowed', details: { model: 'kling-o3-pro', models: ['kling-o1'] } }),
+    ).toBe("kling-o3-pro isn't allowed in this server or group. Allowed here: kling-o1.");
   });
 
   it('names file types the way people do', () => {
@@ -63,7 +104,15 @@ describe('messages', () => {
     input: (name) => `\`${name.replace('-', '_')}\``,
     setting: (key) => `--${key}`,
     command: (name) => `!${name}`,
+    community: 'guild',
   };
+
+  it("names the community in the platform's own word", () => {
+    expect(messageFor({ id: 'paused-here' }, words)).toBe(
+      "This guild's admins have paused video requests. Try again later.",
+    );
+    expect(messageFor({ id: 'not-admin' }, words)).toBe('Only admins of this guild can do that.');
+  });
 
   it("names inputs, settings and commands in the platform's own words", () => {
     expect(messageFor({ id: 'image-too-small', details: { input: 'first-frame', min: 300 } }, words)).toBe(

@@ -3,6 +3,7 @@ import type { MediaSource } from '../../src/core/ports.js';
 import type { Requester } from '../../src/core/request.js';
 import { AGAIN_TTL_S, createAgainStore } from '../../src/desk/again.js';
 import type { Desk } from '../../src/desk/desk.js';
+import type { Caller } from '../../src/desk/place.js';
 import type { GenerateCommand } from '../../src/desk/request.js';
 import { fileTarget } from '../../src/jobs/file-delivery.js';
 import { type Harness, type HarnessOptions, startHarness } from '../helpers/harness.js';
@@ -21,6 +22,11 @@ afterEach(async () => {
 });
 
 const ann: Requester = { platform: 'chat', userId: 'ann' };
+/** Someone in the chat group `g1`. */
+const inGroup = (requester: Requester): Caller => ({
+  requester,
+  place: { platform: 'chat', community: 'g1' },
+});
 
 async function scene(options: HarnessOptions = {}, sources: Record<string, MediaSource> = {}) {
   h = await startHarness({ providers: ['runninghub'], ...options });
@@ -29,6 +35,7 @@ async function scene(options: HarnessOptions = {}, sources: Record<string, Media
   const ask = (extra: Partial<GenerateCommand> = {}): GenerateCommand => ({
     command: 'video',
     requester: ann,
+    place: { platform: 'chat', community: 'g1' },
     target: fileTarget(t.out(`${Math.random()}.mp4`)),
     prompt: 'a lighthouse in a storm',
     settings: { model: 'kling-o1' },
@@ -112,7 +119,7 @@ describe('Again', () => {
     // The queue may drop a finished job early under load: Again does not need it.
     await (await t.app.queues.generate.getJob(first.value.jobId))?.remove();
     const bob: Requester = { platform: 'chat', userId: 'bob' };
-    const again = await desk.again(first.value.jobId, bob, fileTarget(t.out('again.mp4')));
+    const again = await desk.again(first.value.jobId, inGroup(bob), fileTarget(t.out('again.mp4')));
     if (!again.ok) throw new Error(again.error.id);
     expect((await t.finished(again.value.jobId)).state).toBe('completed');
     const [one, two] = t.rh.submitted();
@@ -124,7 +131,7 @@ describe('Again', () => {
     expect(y).toEqual(x);
     expect(y).toBeDefined();
     // Under the quota of whoever pressed it.
-    expect(await t.app.quota.usage('chat:bob')).toMatchObject({ used: 1 });
+    expect(await t.app.credits.usage('chat:bob', 'chat:g1')).toMatchObject({ used: 210 });
   });
 
   it('asks the inputs’ source first: a fresh link is used, and gone inputs are said so, with nothing charged', async () => {
@@ -142,16 +149,16 @@ describe('Again', () => {
       }),
     );
     if (!first.ok) throw new Error(first.error.id);
-    const again = await desk.again(first.value.jobId, ann, fileTarget(t.out('x.mp4')));
+    const again = await desk.again(first.value.jobId, inGroup(ann), fileTarget(t.out('x.mp4')));
     expect(again.ok && again.value.request.images.first?.source).toEqual({ kind: 'chat', id: 'photo?fresh' });
     gone = true;
-    const before = (await t.app.quota.usage('chat:ann')).used;
-    expect(await desk.again(first.value.jobId, ann, fileTarget(t.out('y.mp4')))).toEqual({
+    const before = (await t.app.credits.usage('chat:ann', 'chat:g1')).used;
+    expect(await desk.again(first.value.jobId, inGroup(ann), fileTarget(t.out('y.mp4')))).toEqual({
       ok: false,
       error: { id: 'inputs-gone' },
     });
-    expect((await t.app.quota.usage('chat:ann')).used).toBe(before);
-    expect(await desk.again('no-such-job-1', ann, fileTarget(t.out('z.mp4')))).toEqual({
+    expect((await t.app.credits.usage('chat:ann', 'chat:g1')).used).toBe(before);
+    expect(await desk.again('no-such-job-1', inGroup(ann), fileTarget(t.out('z.mp4')))).toEqual({
       ok: false,
       error: { id: 'again-expired' },
     });
@@ -161,7 +168,7 @@ describe('Again', () => {
 describe('/quota', () => {
   it('with a daily limit of 0 it is closed, and /video is refused in the same words', async () => {
     const { desk, ask } = await scene({ workers: false, env: { QUOTA_DAILY_VIDEOS: '0' } });
-    expect(await desk.quota(ann)).toEqual({ kind: 'closed' });
+    expect(await desk.quota(inGroup(ann))).toEqual({ kind: 'closed' });
     expect(await desk.submit(ask())).toEqual({ ok: false, error: { id: 'quota-closed' } });
   });
 });

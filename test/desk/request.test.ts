@@ -25,6 +25,7 @@ const command = (
 ): GenerateCommand => ({
   command: name,
   requester: { platform: 'chat', userId: '1' },
+  place: { platform: 'chat' },
   target: { platform: 'chat', data: {} },
   prompt: 'a lighthouse in a storm',
   settings,
