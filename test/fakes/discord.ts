@@ -29,7 +29,10 @@ import { type FakeHandlerContext, FakeServer, type RecordedRequest } from './ser
  *
  * REST under `/api/v10` (JSON, or multipart `payload_json` + `files[n]`), by record kind:
  * `gateway` GET /gateway/bot · `application` GET [/oauth2]/applications/@me · `commands` GET|PUT
- * /applications/{app}[/guilds/{g}]/commands (bulk overwrite; same names keep their ids) ·
+ * /applications/{app}[/guilds/{g}]/commands (bulk overwrite; same names keep their ids; checked as
+ * Discord does: names, descriptions, `default_member_permissions` a decimal bitfield string,
+ * `contexts`, options (see `checkOptions`); like an old client, the fake never hides a command from
+ * members lacking its `default_member_permissions`: the bot must check at run time) ·
  * `callback` POST /interactions/{id}/{token}/callback (4 reply, 5 defer, 6 deferred update, 7
  * update, 9 modal; `?with_response=true` → 200 `{interaction, resource}`, else 204) ·
  * `webhook-edit|-get|-delete` PATCH|GET|DELETE /webhooks/{app}/{token}/messages/{@original|id} ·
@@ -59,8 +62,12 @@ import { type FakeHandlerContext, FakeServer, type RecordedRequest } from './ser
  * without it, old ones stay and uploads are added. Deferred replies carry flags 128 (loading) until
  * their first edit. Filenames are sanitised (`[^\w.-]`→_).
  *
- * Driving: `user()`, `guild()`, `channel(guildId?)`, `dm(user)`, `attachment(bytes, {filename})`,
- * `command({name, user, channelId, options})` and `press(message, customId, user)` (dispatch
+ * Driving: `user()`, `guild()`, `channel(guildId?)`, `role(guildId, name)`, `dm(user)`,
+ * `attachment(bytes, {filename})`, `command({name, user, channelId, options, member})` and
+ * `press(message, customId, user, {member})` (guild interactions carry `member` with `roles` and
+ * `permissions`, a decimal bitfield, default `DEFAULT_MEMBER_PERMISSIONS`; DMs carry `user` and no
+ * `guild_id`; user, role and channel options carry ids, the objects in `data.resolved` as Discord
+ * sends them: users and partial members, roles, partial channels) (dispatch
  * INTERACTION_CREATE and return it; they throw without a gateway session: `await waitForReady()`),
  * `dispatch(t, d)`, `disconnect(code)`, `failNext(kind | 'any', fault, {times, retryAfter,
  * global})`, `expireToken(token)`, `expireAttachments()` (every CDN URL handed out so far 404s;
@@ -83,6 +90,14 @@ const PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15);
 export const DEFAULT_APP_PERMISSIONS = String(
   [6n, 10n, 11n, 14n, 15n, 16n, 18n, 31n, 38n].reduce((bits, bit) => bits | (1n << bit), 0n),
 );
+/** A plain member's permissions: the app's defaults (no Manage Server, no Administrator). */
+export const DEFAULT_MEMBER_PERMISSIONS = DEFAULT_APP_PERMISSIONS;
+/** The option types of a command definition. */
+const OPTION_TYPE = { subcommand: 1, group: 2, string: 3, user: 6, channel: 7, role: 8, mentionable: 9 };
+/** The interaction contexts a command may list: guild, bot DM, private channel. */
+const CONTEXTS = [0, 1, 2];
+/** The option and command names Discord takes (chat input: lower case). */
+const NAME_RULE = /^[-_'\p{L}\p{N}]{1,32}$/u;
 /** The harness's token; its first segment is the bot id in base64, as in real tokens. */
 export const FAKE_DISCORD_TOKEN = 'MTA5ODc2NTQzMjEwOTg3NjU0.Gx1y2z.discord-secret-token-value';
 
@@ -133,9 +148,20 @@ export type DiscordFault = keyof typeof FAULTS | 'rate-limit';
 export interface CommandOption {
   name: string;
   type: number;
-  /** For attachment options (type 11): the attachment from `attachment()`. */
+  /**
+   * For attachment options (type 11): the attachment from `attachment()`. For user (6), channel (7)
+   * and role (8) options: the id of a `user()`, `channel()` or `role()`, resolved as Discord does.
+   */
   value?: string | number | boolean | APIAttachment;
   options?: CommandOption[];
+}
+
+/** What Discord says of the member in a guild interaction (`member.roles`, `member.permissions`). */
+export interface MemberOptions {
+  /** Role ids (from `role()`); default none. */
+  roles?: string[];
+  /** The member's permissions in the channel, a bitfield as a decimal string; default `DEFAULT_MEMBER_PERMISSIONS`. */
+  permissions?: string;
 }
 
 export interface InteractionOptions {
@@ -143,6 +169,8 @@ export interface InteractionOptions {
   attachmentSizeLimit?: number;
   appPermissions?: string;
   locale?: string;
+  /** The member's roles and permissions, in a guild. */
+  member?: MemberOptions;
 }
 
 export interface CommandOptions extends InteractionOptions {
@@ -166,6 +194,19 @@ type Json = Record<string, unknown>;
 type InteractOptions = InteractionOptions & { message?: Json };
 type Answer = { status: number; body?: unknown; headers?: Record<string, string> };
 type Stored = { message: Json; allowedMentions?: unknown };
+
+interface RoleState {
+  id: string;
+  name: string;
+  permissions: string;
+}
+
+interface GuildState {
+  id: string;
+  name: string;
+  channelIds: string[];
+  roles: RoleState[];
+}
 
 interface ChannelState {
   id: string;
@@ -332,7 +373,7 @@ export class FakeDiscord {
   private readonly wss: WebSocketServer;
   private readonly entries = new WeakMap<RecordedRequest, DiscordCall>();
   private readonly users = new Map<string, APIUser>();
-  private readonly guilds = new Map<string, { id: string; name: string; channelIds: string[] }>();
+  private readonly guilds = new Map<string, GuildState>();
   private readonly channels = new Map<string, ChannelState>();
   private readonly messages = new Map<string, Stored>();
   private readonly interactions = new Map<string, InteractionState>();
@@ -409,7 +450,7 @@ export class FakeDiscord {
     const guildId = id ?? this.snowflake();
     let guild = this.guilds.get(guildId);
     if (!guild) {
-      guild = { id: guildId, name: name ?? `Guild ${this.guilds.size + 1}`, channelIds: [] };
+      guild = { id: guildId, name: name ?? `Guild ${this.guilds.size + 1}`, channelIds: [], roles: [] };
       this.guilds.set(guildId, guild);
       this.dispatchToGuildSessions('GUILD_CREATE', () => this.guildPayload(guildId));
     }
@@ -424,6 +465,15 @@ export class FakeDiscord {
     this.guilds.get(guild.id)?.channelIds.push(channel.id);
     this.dispatchToGuildSessions('CHANNEL_CREATE', () => this.channelPayload(channel));
     return { id: channel.id, guild_id: guild.id, name };
+  }
+
+  /** A role of a guild (for members' `roles` and role options); `permissions` a decimal bitfield. */
+  role(guildId: string, name = 'role', permissions = '0'): { id: string; name: string } {
+    const guild = this.guilds.get(guildId);
+    if (!guild) throw new Error(`FakeDiscord: unknown guild ${guildId}`);
+    const role: RoleState = { id: this.snowflake(), name, permissions };
+    guild.roles.push(role);
+    return { id: role.id, name };
   }
 
   /**
@@ -460,10 +510,17 @@ export class FakeDiscord {
     if (opts.guildId !== undefined && opts.guildId !== channel.guildId) {
       throw new Error(`FakeDiscord: channel ${channel.id} is not in guild ${opts.guildId}`);
     }
-    const attachments: Record<string, APIAttachment> = {};
+    const resolved: Record<'attachments' | 'users' | 'members' | 'roles' | 'channels', Json> = {
+      attachments: {},
+      users: {},
+      members: {},
+      roles: {},
+      channels: {},
+    };
     const convert = (o: CommandOption): Json => {
       const out: Json = { name: o.name, type: o.type };
-      if (typeof o.value === 'object') attachments[o.value.id] = clone(o.value);
+      if (typeof o.value === 'object') resolved.attachments[o.value.id] = clone(o.value);
+      else if (o.value !== undefined) this.resolveOption(o.type, String(o.value), channel, resolved);
       if (o.value !== undefined) out.value = typeof o.value === 'object' ? o.value.id : o.value;
       if (o.options) out.options = o.options.map(convert);
       return out;
@@ -473,7 +530,8 @@ export class FakeDiscord {
     const registered = known.find((c) => c.name === opts.name && c.type === 1);
     const data: Json = { id: registered?.id ?? this.snowflake(), name: opts.name, type: 1 };
     if (options.length > 0) data.options = options;
-    if (Object.keys(attachments).length > 0) data.resolved = { attachments };
+    const used = Object.entries(resolved).filter(([, v]) => Object.keys(v).length > 0);
+    if (used.length > 0) data.resolved = Object.fromEntries(used);
     if (registered?.guild_id !== undefined) data.guild_id = registered.guild_id;
     const payload = this.interact(2, data, opts.user, channel, opts);
     return payload as unknown as APIChatInputApplicationCommandInteraction;
@@ -749,7 +807,8 @@ export class FakeDiscord {
     const joined = iso(this.now());
     const everyone = { id, name: '@everyone', permissions: DEFAULT_APP_PERMISSIONS, position: 0, color: 0 };
     return {
-      ...{ id, name: guild.name, icon: null, owner_id: this.ownerId(), features: [], roles: [everyone] },
+      ...{ id, name: guild.name, icon: null, owner_id: this.ownerId(), features: [] },
+      roles: [everyone, ...guild.roles.map((r) => this.rolePayload(r))],
       ...{ emojis: [], stickers: [], joined_at: joined, large: false, unavailable: false, member_count: 2 },
       members: [{ user: this.botUser, roles: [], joined_at: joined, deaf: false, mute: false, flags: 0 }],
       channels: guild.channelIds.map((c) => this.channelPayload(this.channels.get(c)!)),
@@ -762,6 +821,54 @@ export class FakeDiscord {
     if (channel.recipient) return { ...base, type: 1, recipients: [channel.recipient] };
     const guild = { guild_id: channel.guildId, name: channel.name, position: 0, permission_overwrites: [] };
     return { ...base, type: 0, ...guild, parent_id: null, nsfw: false, topic: null };
+  }
+
+  /**
+   * An option naming a user, role or channel, put into `resolved` as Discord does: the user (and,
+   * in a guild, a partial member without `user`), the role, or a partial channel (id, name, type,
+   * permissions).
+   */
+  private resolveOption(type: number, id: string, channel: ChannelState, resolved: Record<string, Json>) {
+    if (type === OPTION_TYPE.user || type === OPTION_TYPE.mentionable) {
+      const user = this.users.get(id);
+      if (user) {
+        resolved.users![id] = clone(user);
+        if (channel.guildId) {
+          const joined_at = iso(this.now());
+          const member = {
+            roles: [],
+            permissions: DEFAULT_MEMBER_PERMISSIONS,
+            joined_at,
+            nick: null,
+            avatar: null,
+          };
+          resolved.members![id] = { ...member, flags: 0, pending: false };
+        }
+        return;
+      }
+      if (type === OPTION_TYPE.user) throw new Error(`FakeDiscord: unknown user ${id}`);
+    }
+    if (type === OPTION_TYPE.role || type === OPTION_TYPE.mentionable) {
+      const role = channel.guildId
+        ? this.guilds.get(channel.guildId)?.roles.find((r) => r.id === id)
+        : undefined;
+      if (!role) throw new Error(`FakeDiscord: no role ${id} in this guild`);
+      resolved.roles![id] = this.rolePayload(role);
+      return;
+    }
+    if (type === OPTION_TYPE.channel) {
+      const target = this.channels.get(id);
+      if (!target || target.guildId !== channel.guildId)
+        throw new Error(`FakeDiscord: no channel ${id} here`);
+      const type = target.recipient ? 1 : 0;
+      resolved.channels![id] = { id, name: target.name, type, permissions: DEFAULT_APP_PERMISSIONS };
+    }
+  }
+
+  private rolePayload(role: RoleState): Json {
+    const { id, name, permissions } = role;
+    const flags = { color: 0, hoist: false, icon: null, unicode_emoji: null, position: 1 };
+    return { id, name, permissions, ...flags, managed: false, mentionable: false, flags: 0 };
   }
 
   private interact(kind: 2 | 3, data: Json, user: APIUser, channel: ChannelState, opts: InteractOptions) {
@@ -781,7 +888,12 @@ export class FakeDiscord {
     };
     const guildId = channel.guildId;
     if (guildId) {
-      const member = { user, roles: [], permissions: DEFAULT_APP_PERMISSIONS, joined_at: iso(this.now()) };
+      const roles = [...(opts.member?.roles ?? [])];
+      const known = this.guilds.get(guildId)?.roles ?? [];
+      const unknown = roles.find((r) => !known.some((k) => k.id === r));
+      if (unknown !== undefined) throw new Error(`FakeDiscord: no role ${unknown} in guild ${guildId}`);
+      const permissions = opts.member?.permissions ?? DEFAULT_MEMBER_PERMISSIONS;
+      const member = { user, roles, permissions, joined_at: iso(this.now()) };
       Object.assign(member, { nick: null, avatar: null, deaf: false, mute: false, flags: 0, pending: false });
       const guild = { id: guildId, locale: 'en-US', features: [] };
       Object.assign(payload, { guild_id: guildId, guild, guild_locale: 'en-US', member, context: 0 });
@@ -1217,6 +1329,113 @@ export class FakeDiscord {
     return this.commandSets.get(guildId ?? 'global') ?? [];
   }
 
+  /**
+   * What Discord checks of a command beyond its name and description (400 50035 otherwise):
+   * `default_member_permissions` is null or a permission bitfield as a decimal string; `contexts`
+   * lists interaction context types (0 guild, 1 bot DM, 2 private channel); options as below.
+   */
+  private checkCommandFields(command: Json, path: string): void {
+    const perms = command.default_member_permissions;
+    if (perms !== undefined && perms !== null && (typeof perms !== 'string' || !/^\d{1,20}$/.test(perms))) {
+      throw formError(
+        `${path}.default_member_permissions`,
+        'BASE_TYPE_BAD_INT',
+        'Value must be a valid permission bitfield string.',
+      );
+    }
+    const contexts = command.contexts;
+    if (contexts !== undefined && contexts !== null) {
+      const valid =
+        Array.isArray(contexts) &&
+        contexts.length > 0 &&
+        contexts.every((c) => CONTEXTS.includes(c as number));
+      if (!valid) throw formError(`${path}.contexts`, 'BASE_TYPE_CHOICES', 'Value must be one of (0, 1, 2).');
+    }
+    if (command.options !== undefined) this.checkOptions(command.options, `${path}.options`, 0);
+  }
+
+  /**
+   * A command's options as Discord takes them: at most 25, unique lower-case names, descriptions of
+   * 1–100 characters, required ones before optional ones, subcommands (1) or groups (2) not mixed
+   * with value options and nested at most group → subcommand → values, at most 25 choices (only on
+   * string, integer and number options), `channel_types` only on channel options, string lengths
+   * within 0–6000.
+   */
+  private checkOptions(options: unknown, path: string, depth: number): void {
+    if (!Array.isArray(options)) throw formError(path, 'BASE_TYPE_ARRAY', 'Must be an array.');
+    if (options.length > 25) throw formError(path, 'BASE_TYPE_MAX_LENGTH', 'Must be 25 or fewer in length.');
+    const list = options.map(asRecord);
+    const nesting = list.filter((o) => o.type === OPTION_TYPE.subcommand || o.type === OPTION_TYPE.group);
+    if (nesting.length > 0 && nesting.length < list.length) {
+      throw formError(
+        path,
+        'APPLICATION_COMMAND_OPTIONS_TYPE_INVALID',
+        'Sub-command and sub-command group option types are mutually exclusive to all other types',
+      );
+    }
+    const names = new Set<string>();
+    let optionalSeen = false;
+    for (const [i, o] of list.entries()) {
+      const at = `${path}.${i}`;
+      const { name, description, type } = o;
+      if (typeof name !== 'string' || !NAME_RULE.test(name) || /\p{Lu}/u.test(name)) {
+        throw formError(`${at}.name`, 'APPLICATION_COMMAND_INVALID_NAME', 'Command name is invalid');
+      }
+      if (names.has(name))
+        throw formError(
+          `${at}.name`,
+          'APPLICATION_COMMAND_OPTION_NAME_NOT_UNIQUE',
+          'Option names must be unique',
+        );
+      names.add(name);
+      if (typeof description !== 'string' || !/^.{1,100}$/su.test(description)) {
+        throw formError(`${at}.description`, 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
+      }
+      if (typeof type !== 'number' || type < 1 || type > 11) {
+        throw formError(`${at}.type`, 'BASE_TYPE_CHOICES', 'Value must be one of (1 … 11).');
+      }
+      if (type === OPTION_TYPE.subcommand || type === OPTION_TYPE.group) {
+        const allowed = type === OPTION_TYPE.group ? depth === 0 : depth <= 1;
+        if (!allowed)
+          throw formError(
+            `${at}.type`,
+            'APPLICATION_COMMAND_OPTIONS_TYPE_INVALID',
+            'Sub-commands nest too deep',
+          );
+        if (o.options !== undefined)
+          this.checkOptions(o.options, `${at}.options`, type === OPTION_TYPE.group ? 1 : 2);
+        continue;
+      }
+      if (o.required === true && optionalSeen) {
+        throw formError(
+          `${at}.required`,
+          'APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID',
+          'Required options must be placed before non-required options',
+        );
+      }
+      if (o.required !== true) optionalSeen = true;
+      if (o.choices !== undefined) {
+        const choosable = type === OPTION_TYPE.string || type === 4 || type === 10;
+        if (!choosable || !Array.isArray(o.choices) || o.choices.length > 25) {
+          throw formError(`${at}.choices`, 'BASE_TYPE_MAX_LENGTH', 'Must be 25 or fewer in length.');
+        }
+      }
+      if (o.channel_types !== undefined && type !== OPTION_TYPE.channel) {
+        throw formError(
+          `${at}.channel_types`,
+          'APPLICATION_COMMAND_OPTION_CHANNEL_TYPES_INVALID',
+          'Only channel options take channel types',
+        );
+      }
+      for (const key of ['min_length', 'max_length']) {
+        const v = o[key];
+        if (v !== undefined && (type !== OPTION_TYPE.string || typeof v !== 'number' || v < 0 || v > 6000)) {
+          throw formError(`${at}.${key}`, 'NUMBER_TYPE_MAX', 'Must be between 0 and 6000.');
+        }
+      }
+    }
+  }
+
   private commandsRoute([, appId, guildId]: string[], call: DiscordCall): Answer {
     if (appId !== this.applicationId || (guildId !== undefined && !this.guilds.has(guildId)))
       throw missingAccess();
@@ -1232,6 +1451,7 @@ export class FakeDiscord {
       if (type === 1 && (typeof description !== 'string' || !/^.{1,100}$/su.test(description))) {
         throw formError(`${i}.description`, 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
       }
+      this.checkCommandFields(asRecord(raw), String(i));
       const id = current.find((c) => c.name === name && c.type === type)?.id ?? this.snowflake();
       const own = { id, application_id: this.applicationId, version: this.snowflake(), type, description };
       const defaults = { default_member_permissions: null, nsfw: false, contexts: null };

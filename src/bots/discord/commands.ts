@@ -1,12 +1,17 @@
 import {
   type APIApplicationCommandBasicOption,
   type APIApplicationCommandOptionChoice,
+  type APIApplicationCommandSubcommandOption,
   ApplicationCommandOptionType,
   ApplicationCommandType,
+  ChannelType,
+  InteractionContextType,
+  PermissionFlagsBits,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import { findModel, type ModelSpec } from '../../core/catalog.js';
 import { QUALITIES } from '../../core/request.js';
+import { type AdminArgSpec, type AdminSubSpec, adminFor } from '../../desk/admin.js';
 import {
   availableCommands,
   type CommandSpec,
@@ -245,18 +250,94 @@ function generateCommand(spec: CommandSpec, catalog: readonly ModelSpec[]): Comm
   };
 }
 
+/** The `/admin` subcommands Discord offers: every one, since Discord has roles and channels. */
+export const DISCORD_ADMIN: readonly AdminSubSpec[] = adminFor({ roles: true, channels: true });
+
+/** The channels `/admin channels` may name: those people can type a command in. */
+export const TEXT_CHANNEL_TYPES = [
+  ChannelType.GuildText,
+  ChannelType.GuildAnnouncement,
+  ChannelType.GuildVoice,
+  ChannelType.GuildStageVoice,
+  ChannelType.PublicThread,
+  ChannelType.PrivateThread,
+  ChannelType.AnnouncementThread,
+] as const;
+
+/** Longest blocked word or phrase `/admin words` takes (the desk refuses longer ones too). */
+const WORD_MAX = 60;
+
+/** The option of one `/admin` argument, by its kind in the desk's declaration. */
+function adminOption(arg: AdminArgSpec, catalog: readonly ModelSpec[]): Option {
+  const base = {
+    name: arg.name,
+    description: describe(arg.summary),
+    ...(arg.required ? { required: true } : {}),
+  };
+  const string = ApplicationCommandOptionType.String;
+  switch (arg.kind) {
+    case 'credits':
+      // A string, so `off` can be typed where the declaration allows it.
+      return { ...base, type: string, max_length: 20 };
+    case 'user':
+      return { ...base, type: ApplicationCommandOptionType.User };
+    case 'role':
+      return { ...base, type: ApplicationCommandOptionType.Role };
+    case 'channel':
+      return { ...base, type: ApplicationCommandOptionType.Channel, channel_types: [...TEXT_CHANNEL_TYPES] };
+    case 'model':
+      return { ...base, type: string, ...choicesOf(catalog.map((m) => m.id)) } as Option;
+    case 'choice':
+      return { ...base, type: string, ...choicesOf(arg.choices ?? []) } as Option;
+    case 'word':
+      return { ...base, type: string, min_length: 1, max_length: WORD_MAX };
+    case 'job':
+      return { ...base, type: string, max_length: 64 };
+  }
+}
+
+/** One `/admin` subcommand: its arguments as options, the required ones first (as Discord wants). */
+function adminSubcommand(
+  spec: AdminSubSpec,
+  catalog: readonly ModelSpec[],
+): APIApplicationCommandSubcommandOption {
+  const args = [...spec.args.filter((a) => a.required), ...spec.args.filter((a) => !a.required)];
+  return {
+    type: ApplicationCommandOptionType.Subcommand,
+    name: spec.name,
+    description: describe(spec.summary),
+    ...(args.length > 0 ? { options: args.map((a) => adminOption(a, catalog)) } : {}),
+  };
+}
+
+/**
+ * `/admin`: a subcommand per entry of the desk's declaration. Discord shows it only to members with
+ * Manage Server (`default_member_permissions`); the desk checks again when it runs, since a server
+ * may override the default and old clients ignore it. In the bot's DMs only operators pass.
+ */
+function adminCommand(spec: CommandSpec, catalog: readonly ModelSpec[]): Command {
+  return {
+    type: ApplicationCommandType.ChatInput,
+    name: spec.name,
+    description: describe(spec.summary(catalog)),
+    default_member_permissions: String(PermissionFlagsBits.ManageGuild),
+    contexts: [InteractionContextType.Guild, InteractionContextType.BotDM],
+    options: DISCORD_ADMIN.map((sub) => adminSubcommand(sub, catalog)),
+  };
+}
+
 /**
  * The slash commands, for a bulk overwrite (`PUT /applications/{app}/commands`): every command the
  * desk declares that this catalog serves, in the desk's order.
  */
 export function buildCommands(catalog: readonly ModelSpec[]): Command[] {
-  return availableCommands(catalog).map((spec) =>
-    spec.modes
-      ? generateCommand(spec, catalog)
-      : {
-          type: ApplicationCommandType.ChatInput,
-          name: spec.name,
-          description: describe(spec.summary(catalog)),
-        },
-  );
+  return availableCommands(catalog).map((spec) => {
+    if (spec.modes) return generateCommand(spec, catalog);
+    if (spec.name === 'admin') return adminCommand(spec, catalog);
+    return {
+      type: ApplicationCommandType.ChatInput,
+      name: spec.name,
+      description: describe(spec.summary(catalog)),
+    };
+  });
 }

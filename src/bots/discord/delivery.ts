@@ -33,6 +33,7 @@ const factsOf = (ctx: DeliveryContext, t: DiscordTarget): JobFacts => ({
   duration: ctx.request.duration,
   prompt: ctx.request.prompt,
   userId: t.userId,
+  ...(typeof ctx.request.credits === 'number' ? { credits: ctx.request.credits } : {}),
 });
 
 /**

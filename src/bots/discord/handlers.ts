@@ -11,16 +11,27 @@ import {
 import type { Result } from '../../core/errors.js';
 import { messageFor } from '../../core/messages.js';
 import type { Vocabulary } from '../../core/words.js';
-import { parseAction } from '../../desk/actions.js';
+import { actionId, parseAction } from '../../desk/actions.js';
 import { cancelReply } from '../../desk/cancel-reply.js';
 import { GENERATE_COMMANDS, type GenerateCommandName } from '../../desk/commands.js';
-import { CANCEL_ANSWERS, helpDoc, modelsDoc, quotaDoc } from '../../desk/content.js';
-import type { Accepted, CancelMine, Desk } from '../../desk/desk.js';
+import {
+  CANCEL_ANSWERS,
+  helpDoc,
+  historyDoc,
+  modelsDoc,
+  quotaDoc,
+  REPLAY_ANSWERS,
+  replayLabel,
+} from '../../desk/content.js';
+import type { Accepted, CancelMine, Desk, HistoryItem } from '../../desk/desk.js';
 import type { StatusFollower } from '../../desk/follower.js';
+import { shorten } from '../../desk/format.js';
+import type { Caller } from '../../desk/place.js';
 import type { Logger } from '../../log.js';
-import { discordHelpWords, renderDoc } from './markdown.js';
+import { adminCommandOf } from './admin.js';
+import { discordHelpWords, MESSAGE_LIMIT, relativeTime, renderDoc } from './markdown.js';
 import { commandOf } from './options.js';
-import { requesterOf, targetOf } from './platform.js';
+import { callerOf, targetOf } from './platform.js';
 import { button, type DiscordMessageBody, liveMessage } from './status.js';
 import type { InteractionReply } from './surface.js';
 import { DISCORD_WORDS } from './words.js';
@@ -69,12 +80,42 @@ function cancelAnswer(result: CancelMine): Answer {
       c.action,
     ),
   );
-  const components: Rows = [];
-  for (let at = 0; at < buttons.length; at += BUTTONS_PER_ROW) {
-    components.push({ type: ComponentType.ActionRow, components: buttons.slice(at, at + BUTTONS_PER_ROW) });
-  }
-  return { content: text, components };
+  return { content: text, components: rowsOf(buttons) };
 }
+
+/** Buttons in rows of five, as many as Discord takes. */
+function rowsOf(buttons: APIButtonComponentWithCustomId[]): Rows {
+  const shown = buttons.slice(0, MAX_BUTTONS);
+  const rows: Rows = [];
+  for (let at = 0; at < shown.length; at += BUTTONS_PER_ROW) {
+    rows.push({ type: ComponentType.ActionRow, components: shown.slice(at, at + BUTTONS_PER_ROW) });
+  }
+  return rows;
+}
+
+/** `/history`: the desk's list, and a button to post each clip whose link still lives. */
+function historyAnswer(items: readonly HistoryItem[]): Answer {
+  const buttons = items.flatMap((item, i) =>
+    item.live
+      ? [
+          button(
+            replayLabel(item, i).slice(0, LABEL_MAX),
+            ButtonStyle.Secondary,
+            actionId({ kind: 'replay', jobId: item.jobId }),
+          ),
+        ]
+      : [],
+  );
+  return { content: renderDoc(historyDoc(items)), components: rowsOf(buttons) };
+}
+
+/** A clip posted again: what it was, when it was made, and its link (Discord shows an mp4 link as a player). */
+const replayText = (entry: { model: string; prompt: string; at: number }, url: string): string =>
+  `${entry.model} · “${shorten(entry.prompt, 80)}” — made ${relativeTime(entry.at)}\n${url}`;
+
+/** A document in one message: Discord refuses content over 2,000 characters. */
+const fitted = (text: string): string =>
+  text.length <= MESSAGE_LIMIT ? text : `${text.slice(0, MESSAGE_LIMIT - 1)}…`;
 
 /**
  * A private answer that needs Redis: deferred first, so a slow Redis can't outlast Discord's three
@@ -83,7 +124,7 @@ function cancelAnswer(result: CancelMine): Answer {
 async function privately(interaction: RepliableInteraction, work: () => Promise<Answer>): Promise<void> {
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
   const { content, components = [] } = await work();
-  await interaction.editReply({ content, components, allowedMentions: { parse: [] } });
+  await interaction.editReply({ content: fitted(content), components, allowedMentions: { parse: [] } });
 }
 
 /** Lets interactions that arrived meanwhile be deferred first (setImmediate runs after pending I/O). */
@@ -93,6 +134,55 @@ const yieldToOthers = () => new Promise((resolve) => setImmediate(resolve));
 export function createHandlers({ desk, follower, logger }: HandlerDeps) {
   const help = renderDoc(helpDoc(desk.catalog, discordHelpWords(desk.catalog)));
   const models = renderDoc(modelsDoc(desk.catalog));
+
+  /**
+   * The answer of `work`, unless the bot does not serve the caller's place (a server not allowed, a
+   * DM where private chats are off): then the desk's polite refusal. Operators are always served.
+   */
+  async function admitted(caller: Caller, work: () => Promise<Answer>): Promise<Answer> {
+    const admission = await desk.admission(caller);
+    if (!admission.ok) return { content: messageFor(admission.error, DISCORD_WORDS) };
+    return work();
+  }
+
+  /** `/admin <sub> …`: the desk decides who may and does it; the answer is its document. */
+  async function admin(interaction: ChatInputCommandInteraction, caller: Caller): Promise<Answer> {
+    return admitted(caller, async () => {
+      const cmd = adminCommandOf(interaction.options);
+      if (!cmd) return { content: help };
+      const reply = await desk.admin(caller, cmd);
+      if (reply === 'busy') return { content: busy() };
+      logger.info(
+        { sub: cmd.sub, ok: reply.ok, guild: interaction.guildId, user: caller.requester.userId },
+        'discord admin command',
+      );
+      return { content: renderDoc(reply.doc) };
+    });
+  }
+
+  /**
+   * A press of a `/history` button: the clip's link posted in the channel for everyone, or privately
+   * why not. Deferred privately first (the desk reads Redis); the public post is a follow-up.
+   */
+  async function replay(interaction: ButtonInteraction, jobId: string) {
+    const caller = callerOf(interaction);
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    const admission = await desk.admission(caller);
+    if (!admission.ok) {
+      await interaction.editReply({ content: messageFor(admission.error, DISCORD_WORDS) });
+      return;
+    }
+    const result = await desk.replay(jobId, caller.requester);
+    if (!result.ok) {
+      await interaction.editReply({ content: REPLAY_ANSWERS[result.reason] });
+      return;
+    }
+    await interaction.editReply({ content: '▶ Posted in the channel.' });
+    await interaction.followUp({
+      content: replayText(result.entry, result.url),
+      allowedMentions: { parse: [] },
+    });
+  }
 
   /** After the defer: the status message of the desk's job (or the reason there is none), followed. */
   async function showAccepted(
@@ -128,9 +218,12 @@ export function createHandlers({ desk, follower, logger }: HandlerDeps) {
   }
 
   async function generate(interaction: ChatInputCommandInteraction, name: GenerateCommandName) {
+    const caller = callerOf(interaction);
     const { command, words } = commandOf(name, interaction.options, {
-      requester: requesterOf(interaction),
+      requester: caller.requester,
       target: targetOf(interaction),
+      place: caller.place,
+      ...(caller.roles ? { roles: caller.roles } : {}),
     });
     const checked = desk.check(command);
     if (!checked.ok) return ephemeral(interaction, messageFor(checked.error, words));
@@ -146,15 +239,27 @@ export function createHandlers({ desk, follower, logger }: HandlerDeps) {
     if ((GENERATE_COMMANDS as readonly string[]).includes(name)) {
       return generate(interaction, name as GenerateCommandName);
     }
-    const requester = requesterOf(interaction);
+    const caller = callerOf(interaction);
+    const { requester } = caller;
     switch (name) {
       case 'cancel':
         return privately(interaction, async () => cancelAnswer(await desk.cancelMine(requester)));
       case 'quota':
-        return privately(interaction, async () => {
-          const quota = await desk.quota(requester);
-          return { content: quota === 'busy' ? busy() : renderDoc(quotaDoc(quota)) };
-        });
+        return privately(interaction, () =>
+          admitted(caller, async () => {
+            const quota = await desk.quota(caller);
+            return { content: quota === 'busy' ? busy() : renderDoc(quotaDoc(quota)) };
+          }),
+        );
+      case 'history':
+        return privately(interaction, () =>
+          admitted(caller, async () => {
+            const items = await desk.history(caller);
+            return items === 'busy' ? { content: busy() } : historyAnswer(items);
+          }),
+        );
+      case 'admin':
+        return privately(interaction, () => admin(interaction, caller));
       case 'models':
         return ephemeral(interaction, models);
       default:
@@ -166,7 +271,8 @@ export function createHandlers({ desk, follower, logger }: HandlerDeps) {
   async function onButton(interaction: ButtonInteraction) {
     const action = parseAction(interaction.customId);
     if (!action) return;
-    const requester = requesterOf(interaction);
+    const caller = callerOf(interaction);
+    const { requester } = caller;
     switch (action.kind) {
       case 'cancel':
         return privately(interaction, async () => ({
@@ -180,9 +286,11 @@ export function createHandlers({ desk, follower, logger }: HandlerDeps) {
         await yieldToOthers();
         return showAccepted(
           interaction,
-          await desk.again(action.jobId, requester, targetOf(interaction)),
+          await desk.again(action.jobId, caller, targetOf(interaction)),
           DISCORD_WORDS,
         );
+      case 'replay':
+        return replay(interaction, action.jobId);
     }
   }
 

@@ -43,14 +43,29 @@ export function exampleText(example: Example): string {
   return parts.join(' ');
 }
 
+/** `**Label:** `: spaces at the edges stay outside the stars, where every Markdown reader wants them. */
+function boldText(text: string): string {
+  const m = /^(\s*)([\s\S]*?)(\s*)$/.exec(text);
+  const [, before = '', inner = '', after = ''] = m ?? [];
+  return inner === '' ? text : `${before}**${inner}**${after}`;
+}
+
+/** A mention of a member, role or channel: Discord shows its name (the bot's answers never ping). */
+function refText(span: Extract<Span, { ref: string }>): string {
+  if (span.ref === 'user') return `<@${span.id}>`;
+  if (span.ref === 'role') return `<@&${span.id}>`;
+  return `<#${span.id}>`;
+}
+
 function spanText(span: Span): string {
   if (typeof span === 'string') return span;
-  if ('bold' in span) return `**${span.bold}**`;
+  if ('bold' in span) return boldText(span.bold);
   if ('code' in span) return code(span.code);
   if ('setting' in span) return DISCORD_WORDS.setting(span.setting);
   if ('prompt' in span) return code(OPTION.prompt);
   if ('command' in span) return DISCORD_WORDS.command(span.command);
   if ('example' in span) return code(exampleText(span.example));
+  if ('ref' in span) return refText(span);
   return `${relativeTime(span.time)} (<t:${Math.round(span.time / 1000)}:t>)`;
 }
 

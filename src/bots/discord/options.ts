@@ -2,6 +2,7 @@ import type { DeliveryTarget } from '../../core/ports.js';
 import type { MediaRef, Requester } from '../../core/request.js';
 import type { Vocabulary } from '../../core/words.js';
 import { type GenerateCommandName, SETTINGS, type SettingSpec } from '../../desk/commands.js';
+import type { Place } from '../../desk/place.js';
 import type { Attachment, GenerateCommand, Settings } from '../../desk/request.js';
 import { DISCORD } from './platform.js';
 import { discordWords, imageOption, OPTION, settingOption } from './words.js';
@@ -105,7 +106,7 @@ export function settingsOf(options: CommandOptions): Settings {
 export function commandOf(
   command: GenerateCommandName,
   options: CommandOptions,
-  who: { requester: Requester; target: DeliveryTarget },
+  who: { requester: Requester; target: DeliveryTarget; place: Place; roles?: readonly string[] },
 ): { command: GenerateCommand; words: Vocabulary } {
   const attachments: Attachment[] = [];
   const references: string[] = [];
@@ -126,6 +127,8 @@ export function commandOf(
     command: {
       command,
       requester: who.requester,
+      place: who.place,
+      ...(who.roles ? { roles: who.roles } : {}),
       target: who.target,
       prompt: options.getString(OPTION.prompt) ?? '',
       settings: settingsOf(options),

@@ -2,6 +2,7 @@ import { InteractionContextType, PermissionFlagsBits, type RepliableInteraction 
 import { z } from 'zod';
 import type { DeliveryTarget } from '../../core/ports.js';
 import type { Requester } from '../../core/request.js';
+import type { Caller, Place } from '../../desk/place.js';
 import { discordPlatform } from './descriptor.js';
 
 /** The platform's name: in delivery targets, requesters (quota keys) and as the media source kind. */
@@ -63,3 +64,39 @@ export const requesterOf = (interaction: RepliableInteraction): Requester => ({
   userId: interaction.user.id,
   displayName: interaction.user.username,
 });
+
+/** Where an interaction happened: its server (absent in a DM) and channel. */
+export function placeOf(interaction: Pick<RepliableInteraction, 'guildId' | 'channelId'>): Place {
+  const place: Place = { platform: DISCORD };
+  if (interaction.guildId) place.community = interaction.guildId;
+  if (interaction.channelId) place.channel = interaction.channelId;
+  return place;
+}
+
+/**
+ * The member's role ids in the server: a cached `GuildMember`'s role cache, or the raw
+ * `APIInteractionGuildMember.roles` Discord sends when the server is not cached (no Guilds intent).
+ */
+export function rolesOf(member: unknown): string[] | undefined {
+  if (typeof member !== 'object' || member === null || !('roles' in member)) return undefined;
+  const roles = (member as { roles: unknown }).roles;
+  if (Array.isArray(roles)) return roles.filter((r): r is string => typeof r === 'string');
+  const cache = (roles as { cache?: { keys(): Iterable<string> } } | null)?.cache;
+  return cache ? [...cache.keys()] : undefined;
+}
+
+/**
+ * The desk's caller of an interaction: who, where, with which roles, and whether Discord counts them
+ * an admin of the server (Manage Server, checked when the command runs: `default_member_permissions`
+ * only hides `/admin` in up-to-date clients).
+ */
+export function callerOf(interaction: RepliableInteraction): Caller {
+  const caller: Caller = {
+    requester: requesterOf(interaction),
+    place: placeOf(interaction),
+    chatAdmin: async () => interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false,
+  };
+  const roles = rolesOf(interaction.member);
+  if (roles) caller.roles = roles;
+  return caller;
+}

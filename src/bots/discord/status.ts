@@ -7,6 +7,7 @@ import {
   ComponentType,
 } from 'discord.js';
 import { actionId } from '../../desk/actions.js';
+import { creditsText } from '../../desk/content.js';
 import { AGAIN_LABEL, CLIP_POSTED, linkText } from '../../desk/delivered.js';
 import { formatElapsed } from '../../desk/format.js';
 import {
@@ -64,6 +65,8 @@ export interface JobFacts {
   prompt: string;
   /** The requester's user id, mentioned in the status. */
   userId: string;
+  /** What the clip costs (absent for jobs queued before clips had a price). */
+  credits?: number;
 }
 
 const PROMPT_SHOWN = 300;
@@ -79,9 +82,17 @@ function promptQuote(prompt: string): string | undefined {
     .join('\n');
 }
 
-const jobFields = (job: JobFacts): APIEmbedField[] => [
+/** The clip's cost; struck through once it was given back. */
+const costText = (credits: number, refunded: boolean): string =>
+  refunded ? `~~${creditsText(credits)}~~ refunded` : creditsText(credits);
+
+/** Model, length and cost: one row of the embed. */
+const jobFields = (job: JobFacts, refunded = false): APIEmbedField[] => [
   { name: 'Model', value: job.model, inline: true },
   { name: 'Length', value: `${job.duration} s`, inline: true },
+  ...(job.credits === undefined
+    ? []
+    : [{ name: 'Cost', value: costText(job.credits, refunded), inline: true }]),
 ];
 
 const requesterField = (userId: string): APIEmbedField => ({
@@ -109,10 +120,11 @@ export const factsOf = (view: StatusView): JobFacts => ({
   duration: view.duration,
   prompt: view.prompt,
   userId: view.requester.userId,
+  ...(typeof view.credits === 'number' ? { credits: view.credits } : {}),
 });
 
 /**
- * An unfinished job: the desk's headline, model and length, place in line, elapsed time, the ETA as
+ * An unfinished job: the desk's headline, model, length and cost, place in line, elapsed time, the ETA as
  * a Discord timestamp (it counts down in the reader's client, with no edit), the requester, the
  * prompt; the note that stopping it now still counts once the provider has it; and the stop button,
  * labelled with what pressing it means.
@@ -166,7 +178,7 @@ function outcomeText(outcome: FinalOutcome): string {
 
 /**
  * A finished job: the desk's title (done, failed, cancelled and refunded, stopped and charged), the
- * prompt, then the clip's words, the link, or the reason and what it means for the quota; Again once
+ * clip's cost (struck through when refunded), the prompt, then the clip's words, the link, or the reason and what it means for the quota; Again once
  * it is done.
  */
 export function finalMessage(outcome: FinalOutcome, job: JobFacts, elapsedMs?: number): DiscordMessageBody {
@@ -177,7 +189,7 @@ export function finalMessage(outcome: FinalOutcome, job: JobFacts, elapsedMs?: n
     title: outcomeTitle(outcome, elapsedMs),
     description: prompt ? `${prompt}\n\n${text}` : text,
     color: STATE_COLOURS[state],
-    fields: [...jobFields(job), requesterField(job.userId)],
+    fields: [...jobFields(job, outcome.kind === 'failure' && outcome.refunded), requesterField(job.userId)],
   };
   const again =
     state === 'done'

@@ -39,6 +39,7 @@ export function discordWords(references: readonly string[] = []): Vocabulary {
     },
     setting: (key: SettingKey) => code(settingOption(settingSpec(key))),
     command: (name) => `/${name}`,
+    community: 'server',
   };
 }
 

@@ -42,8 +42,12 @@ async function pressAgain(t: DiscordHarness, final: APIMessage): Promise<APIMess
   return t.reply(pressed.token, (m) => done(m) || (m.content ?? '') !== '');
 }
 
+/** A kling-o1 pro clip of 5 s, as `animated` asks for. */
+const CLIP = 280;
+
+/** Alice's credits today in the guild. */
 const used = async (t: DiscordHarness): Promise<number> =>
-  (await t.app.quota.usage(userKey(t.aliceRequester))).used;
+  (await t.app.credits.usage(userKey(t.aliceRequester), `discord:${t.guild.id}`)).used;
 
 describe('discord bot: Again', () => {
   it('works after the generate job was removed from the queue: the same frame, the same settings', async () => {
@@ -59,7 +63,7 @@ describe('discord bot: Again', () => {
     expect(media[1]).toEqual(photoJpeg());
     const [a, b] = t.rh.submitted();
     expect(b).toEqual({ ...a, firstImageUrl: b?.firstImageUrl });
-    expect(await used(t)).toBe(2);
+    expect(await used(t)).toBe(2 * CLIP);
   });
 
   it('works after the attachment URLs expired: Discord re-signs them, the provider gets the same bytes', async () => {
@@ -110,7 +114,7 @@ describe('discord bot: Again', () => {
     );
     expect(answer.embeds ?? []).toHaveLength(0);
     expect(t.rh.submitCount() + t.rw.submitCount()).toBe(1);
-    expect(await used(t)).toBe(1);
+    expect(await used(t)).toBe(CLIP);
   });
 
   it('a clip too old to have a record says so', async () => {
@@ -120,6 +124,6 @@ describe('discord bot: Again', () => {
     await (await t.app.queues.generate.getJob(jobId))?.remove();
     const answer = await pressAgain(t, final);
     expect(answer.content).toBe('That clip is too old to make again: use /video to start a new one.');
-    expect(await used(t)).toBe(1);
+    expect(await used(t)).toBe(CLIP);
   });
 });

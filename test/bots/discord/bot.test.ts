@@ -10,7 +10,7 @@ import {
   OPT,
   textOf,
 } from '../../helpers/discord.js';
-import { everythingSent, nothingQueued as nothingQueuedFor } from '../../helpers/harness.js';
+import { CLIP_CREDITS, everythingSent, nothingQueued as nothingQueuedFor } from '../../helpers/harness.js';
 import { clipMp4, documentPdf, makePng, photoJpeg } from '../../helpers/media.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -399,7 +399,7 @@ describe('discord bot: buttons and small commands', () => {
     expect(textOf(cancelled)).toContain('This one did not count against your quota.');
     expect(cancelled.components ?? []).toHaveLength(0);
     expect(t.rh.submitCount() + t.rw.submitCount()).toBe(0);
-    expect((await t.app.quota.usage(userKey(t.aliceRequester))).used).toBe(0);
+    expect((await t.app.credits.usage(userKey(t.aliceRequester), `discord:${t.guild.id}`)).used).toBe(0);
   });
 
   it('Again repeats a finished clip with the same settings, as a new request', async () => {
@@ -417,7 +417,10 @@ describe('discord bot: buttons and small commands', () => {
     const bodies = t.rh.submitted();
     expect(bodies).toHaveLength(2);
     expect(bodies[1]).toEqual(bodies[0]);
-    expect((await t.app.quota.usage(userKey(t.aliceRequester))).used).toBe(2);
+    // Two 10 s clips of the default model.
+    expect((await t.app.credits.usage(userKey(t.aliceRequester), `discord:${t.guild.id}`)).used).toBe(
+      2 * 2 * CLIP_CREDITS,
+    );
   });
 
   it('answers /models and /help at once, and /quota after a defer, privately', async () => {
@@ -434,7 +437,9 @@ describe('discord bot: buttons and small commands', () => {
       });
     }
     const quota = t.run('quota');
-    expect((await t.answer(quota.token)).content).toMatch(/5 videos left[\s\S]*Used today: 0 of 5/);
+    expect((await t.answer(quota.token)).content).toMatch(
+      /875 credits left today\n≈ 5 clips of kling-2\.5-turbo-pro \(175 credits each\)\.\nUsed today: 0 of 875 credits/,
+    );
     expect(callbackTypes(t, quota.id)).toEqual([5]);
   });
 });

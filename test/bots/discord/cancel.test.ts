@@ -11,6 +11,7 @@ import {
   OPT,
   textOf,
 } from '../../helpers/discord.js';
+import { CLIP_CREDITS } from '../../helpers/harness.js';
 import { waitFor } from '../../helpers/wait.js';
 
 /**
@@ -36,8 +37,9 @@ const paid = (t: DiscordHarness, token: string) =>
 
 const submits = (t: DiscordHarness): number => t.rh.submitCount() + t.rw.submitCount();
 
+/** Alice's credits today in the guild; every clip here is a 5 s one of the default model. */
 const used = async (t: DiscordHarness): Promise<number> =>
-  (await t.app.quota.usage(userKey(t.aliceRequester))).used;
+  (await t.app.credits.usage(userKey(t.aliceRequester), `discord:${t.guild.id}`)).used;
 
 describe('discord bot: /cancel', () => {
   it('with nothing running, says so', async () => {
@@ -81,7 +83,7 @@ describe('discord bot: /cancel', () => {
     expect((await t.answer(again.token)).content).toMatch(/^Stopping… the provider had already started/);
     await t.reply(first.token, (m) => /Stopped/.test(title(m)));
     expect(submits(t)).toBe(2);
-    expect(await used(t)).toBe(2);
+    expect(await used(t)).toBe(2 * CLIP_CREDITS);
   });
 
   it('"All of them" stops every job; queued ones are refunded', async () => {
@@ -125,11 +127,15 @@ describe('discord bot: the money rule', () => {
       const i = t.run('video', [{ name: 'prompt', type: OPT.string, value: `a fox, round ${round}` }]);
       const status = await t.reply(
         i.token,
-        (m) => buttonLabels(m).includes('⏹ Stop — already paid') || /videos for today/.test(m.content ?? ''),
+        (m) => buttonLabels(m).includes('⏹ Stop — already paid') || /left today/.test(m.content ?? ''),
       );
       if (round > 1) {
-        // The stopped job counted: the quota is spent.
-        expect(status.content).toMatch(/^You've used your 1 videos for today\./);
+        // The stopped job counted: the day's credits are spent.
+        expect(status.content).toMatch(
+          new RegExp(
+            `^This clip costs ${CLIP_CREDITS} credits and you have 0 credits of your ${CLIP_CREDITS} left today\\.`,
+          ),
+        );
         continue;
       }
       expect(status.embeds?.[0]?.footer?.text).toBe(PAID_NOTE);
@@ -143,7 +149,7 @@ describe('discord bot: the money rule', () => {
       expect(final.components ?? []).toHaveLength(0);
     }
     expect(submits(t)).toBe(1);
-    expect(await used(t)).toBe(1);
+    expect(await used(t)).toBe(CLIP_CREDITS);
   });
 
   it('quota 1: a cancel before the provider accepted refunds, and the next /video is taken', async () => {
@@ -167,7 +173,7 @@ describe('discord bot: the money rule', () => {
     const clip = await t.reply(next.token, (m) => (m.attachments?.length ?? 0) > 0);
     expect(title(clip)).toMatch(/^✅ Done/);
     expect(submits(t)).toBe(1);
-    expect(await used(t)).toBe(1);
+    expect(await used(t)).toBe(CLIP_CREDITS);
   });
 
   it('the provider reports the task failed after submit: "Failed", and it did not count', async () => {
@@ -190,6 +196,6 @@ describe('discord bot: the money rule', () => {
     expect(textOf(final)).toContain(
       'This took too long and was stopped.\nThe provider had already started on it, so it counts against your quota.',
     );
-    expect(await used(t)).toBe(1);
+    expect(await used(t)).toBe(CLIP_CREDITS);
   });
 });

@@ -39,51 +39,66 @@ const o3 = CATALOG.find((m) => m.id === 'kling-o3-pro')!;
 /** A model made from an existing one, for catalogs that differ from the shipped one. */
 const variant = (base: ModelSpec, changes: Partial<ModelSpec>): ModelSpec => ({ ...base, ...changes });
 
-/** Characters Discord counts toward a command's size limit: names, descriptions, choice names and values. */
-const commandSize = (c: Command): number =>
+/** A command or subcommand: a name, a description, options. */
+type Node = { name: string; description: string; options?: unknown[] | undefined };
+
+/**
+ * Characters Discord counts toward a command's size limit: names, descriptions, choice names and
+ * values, of the command and every option, subcommands' included.
+ */
+const commandSize = (c: Node): number =>
   c.name.length +
   c.description.length +
-  (c.options ?? []).reduce(
+  ((c.options ?? []) as Option[]).reduce(
     (n, o) =>
       n +
-      o.name.length +
-      o.description.length +
+      ('options' in o ? commandSize(o as Node) : o.name.length + o.description.length) +
       ('choices' in o && o.choices
         ? o.choices.reduce((k, ch) => k + ch.name.length + String(ch.value).length, 0)
         : 0),
     0,
   );
 
+/** The levels of a command that hold options: the command, and each subcommand. */
+const levels = (c: Node): Node[] => [
+  c,
+  ...((c.options ?? []) as (Option | Node)[]).filter((o): o is Node => (o as { type: number }).type === 1),
+];
+
 function checkLimits(commands: Command[]): void {
-  const nameRule = /^[-_\p{Ll}\p{N}]{1,32}$/u;
   for (const c of commands) {
-    expect(c.name).toMatch(nameRule);
-    expect(c.description.length).toBeGreaterThan(0);
-    expect(c.description.length).toBeLessThanOrEqual(DISCORD_LIMITS.description);
     expect(commandSize(c)).toBeLessThanOrEqual(4000);
-    const options = c.options ?? [];
-    expect(options.length).toBeLessThanOrEqual(DISCORD_LIMITS.options);
-    expect(new Set(options.map((o) => o.name)).size).toBe(options.length);
-    // Discord refuses a required option after an optional one.
-    const firstOptional = options.findIndex((o) => !('required' in o && o.required));
-    if (firstOptional >= 0) {
-      expect(options.slice(firstOptional).some((o) => 'required' in o && o.required)).toBe(false);
+    for (const level of levels(c)) checkLevel(level);
+  }
+}
+
+function checkLevel(c: Node): void {
+  const nameRule = /^[-_\p{Ll}\p{N}]{1,32}$/u;
+  expect(c.name).toMatch(nameRule);
+  expect(c.description.length).toBeGreaterThan(0);
+  expect(c.description.length).toBeLessThanOrEqual(DISCORD_LIMITS.description);
+  const options = ((c.options ?? []) as Option[]).filter((o) => (o.type as number) !== 1);
+  expect(options.length).toBeLessThanOrEqual(DISCORD_LIMITS.options);
+  expect(new Set(options.map((o) => o.name)).size).toBe(options.length);
+  // Discord refuses a required option after an optional one.
+  const firstOptional = options.findIndex((o) => !('required' in o && o.required));
+  if (firstOptional >= 0) {
+    expect(options.slice(firstOptional).some((o) => 'required' in o && o.required)).toBe(false);
+  }
+  for (const o of options) {
+    expect(o.name).toMatch(nameRule);
+    expect(o.description.length).toBeGreaterThan(0);
+    expect(o.description.length).toBeLessThanOrEqual(DISCORD_LIMITS.description);
+    if ('choices' in o && o.choices) {
+      expect(o.choices.length).toBeGreaterThan(0);
+      expect(o.choices.length).toBeLessThanOrEqual(DISCORD_LIMITS.choices);
+      for (const ch of o.choices) {
+        expect(ch.name.length).toBeGreaterThan(0);
+        expect(ch.name.length).toBeLessThanOrEqual(DISCORD_LIMITS.choiceName);
+      }
     }
-    for (const o of options) {
-      expect(o.name).toMatch(nameRule);
-      expect(o.description.length).toBeGreaterThan(0);
-      expect(o.description.length).toBeLessThanOrEqual(DISCORD_LIMITS.description);
-      if ('choices' in o && o.choices) {
-        expect(o.choices.length).toBeGreaterThan(0);
-        expect(o.choices.length).toBeLessThanOrEqual(DISCORD_LIMITS.choices);
-        for (const ch of o.choices) {
-          expect(ch.name.length).toBeGreaterThan(0);
-          expect(ch.name.length).toBeLessThanOrEqual(DISCORD_LIMITS.choiceName);
-        }
-      }
-      if ('max_length' in o && o.max_length !== undefined) {
-        expect(o.max_length).toBeLessThanOrEqual(DISCORD_LIMITS.stringLength);
-      }
+    if ('max_length' in o && o.max_length !== undefined) {
+      expect(o.max_length).toBeLessThanOrEqual(DISCORD_LIMITS.stringLength);
     }
   }
 }
@@ -93,8 +108,17 @@ describe('buildCommands with the shipped catalog', () => {
   const video = byName(commands, 'video');
   const reference = byName(commands, 'reference');
 
-  it('defines /video, /reference, /models, /quota, /cancel and /help as chat-input commands', () => {
-    expect(commands.map((c) => c.name)).toEqual(['video', 'reference', 'models', 'quota', 'cancel', 'help']);
+  it('defines /video, /reference, /models, /quota, /history, /cancel, /help and /admin as chat-input commands', () => {
+    expect(commands.map((c) => c.name)).toEqual([
+      'video',
+      'reference',
+      'models',
+      'quota',
+      'history',
+      'cancel',
+      'help',
+      'admin',
+    ]);
     for (const c of commands) expect(c.type).toBe(1);
   });
 
@@ -197,8 +221,8 @@ describe('buildCommands with the shipped catalog', () => {
     expect(reference.description).toContain('up to 7 images');
   });
 
-  it('/models, /quota, /cancel and /help take no options', () => {
-    for (const name of ['models', 'quota', 'cancel', 'help']) {
+  it('/models, /quota, /history, /cancel and /help take no options', () => {
+    for (const name of ['models', 'quota', 'history', 'cancel', 'help']) {
       expect(byName(commands, name).options).toBeUndefined();
     }
   });
@@ -265,14 +289,9 @@ describe('buildCommands follows the catalog', () => {
   });
 
   it('leaves out a command no model serves', () => {
-    expect(buildCommands([o3]).map((c) => c.name)).toEqual([
-      'reference',
-      'models',
-      'quota',
-      'cancel',
-      'help',
-    ]);
-    expect(buildCommands([o1]).map((c) => c.name)).toEqual(['video', 'models', 'quota', 'cancel', 'help']);
+    const small = ['models', 'quota', 'history', 'cancel', 'help', 'admin'];
+    expect(buildCommands([o3]).map((c) => c.name)).toEqual(['reference', ...small]);
+    expect(buildCommands([o1]).map((c) => c.name)).toEqual(['video', ...small]);
   });
 
   it('a text-only catalog has no frame options', () => {
@@ -340,6 +359,7 @@ const refOf = (a: AttachmentLike) => ({
 const WHO = {
   requester: { platform: DISCORD, userId: '42' },
   target: { platform: DISCORD, data: { channelId: '1' } },
+  place: { platform: DISCORD, community: '7', channel: '1' },
 };
 
 /** A command's options as the desk's command. */
@@ -363,7 +383,7 @@ describe('commandOf: a slash command as the desk’s command', () => {
     expectTypeOf<ChatInputCommandInteraction['options']>().toExtend<CommandOptions>();
   });
 
-  it('/video with a prompt alone: no settings, no attachments, the requester and target as given', () => {
+  it('/video with a prompt alone: no settings, no attachments, the requester, place and target as given', () => {
     expect(parse('video', { prompt: 'a fox in the snow' }).command).toEqual({
       command: 'video',
       ...WHO,

@@ -87,6 +87,7 @@ function verdict(line: string, catalog: readonly ModelSpec[] = CATALOG): string 
   const { command, words } = commandOf(name, options, {
     requester: { platform: DISCORD, userId: '1' },
     target: { platform: DISCORD, data: {} },
+    place: { platform: DISCORD },
   });
   const checked = checkCommand(command, catalog);
   return checked.ok ? 'accepted' : messageFor(checked.error, words);

@@ -23,6 +23,7 @@ const view = (extra: Partial<StatusView> = {}): StatusView => ({
   model: 'kling-o1',
   duration: 10,
   prompt: '',
+  credits: 350,
   requester: { platform: 'discord', userId: '123456789012345678' },
   elapsedMs: 4_000,
   paid: false,
@@ -49,12 +50,19 @@ function checkEmbedLimits(embed: APIEmbed): void {
 }
 
 describe('liveMessage: the status of an unfinished job', () => {
-  it('queued: the desk’s headline, place in line, model, length, elapsed and requester; no ETA', () => {
+  it('queued: the desk’s headline, place in line, model, length, cost, elapsed and requester; no ETA', () => {
     const body = liveMessage(view({ position: 3 }));
     expect(embedOf(body).title).toBe('⏳ Queued — #3 in line');
     expect(field(body, 'Queue')).toBe('#3');
     expect(field(body, 'Model')).toBe('kling-o1');
     expect(field(body, 'Length')).toBe('10 s');
+    expect(field(body, 'Cost')).toBe('350 credits');
+    // Model, length and cost make the first row of three.
+    expect(
+      embedOf(body)
+        .fields?.slice(0, 3)
+        .map((f) => f.name),
+    ).toEqual(['Model', 'Length', 'Cost']);
     expect(field(body, 'Elapsed')).toBe('4s');
     expect(field(body, 'Requested by')).toBe('<@123456789012345678>');
     expect(field(body, 'ETA')).toBeUndefined();
@@ -116,14 +124,22 @@ describe('liveMessage: the status of an unfinished job', () => {
 });
 
 describe('finalMessage: how a job ended', () => {
-  const job: JobFacts = { jobId: JOB, model: 'kling-o3-pro', duration: 8, prompt: '', userId: '42' };
+  const job: JobFacts = {
+    jobId: JOB,
+    model: 'kling-o3-pro',
+    duration: 8,
+    prompt: '',
+    userId: '42',
+    credits: 1_350,
+  };
 
-  it('done: how long it took, the clip, and Again', () => {
+  it('done: how long it took, the clip, its cost, and Again', () => {
     const body = finalMessage({ kind: 'clip' }, job, 65_000);
     expect(embedOf(body).title).toBe('✅ Done in 1m 05s');
     expect(embedOf(body).description).toBe('Here is your clip.');
     expect(embedOf(body).color).toBe(STATE_COLOURS.done);
     expect(field(body, 'Model')).toBe('kling-o3-pro');
+    expect(field(body, 'Cost')).toBe('1,350 credits');
     expect(field(body, 'Requested by')).toBe('<@42>');
     expect(buttons(body)).toEqual([{ type: 2, style: 2, label: '🔁 Again', custom_id: `again:${JOB}` }]);
   });
@@ -158,6 +174,7 @@ describe('finalMessage: how a job ended', () => {
   it('cancelled before the provider started vs stopped after: refunded or not', () => {
     const cancelled = finalMessage({ kind: 'failure', error: { id: 'cancelled' }, refunded: true }, job);
     expect(embedOf(cancelled).title).toBe('🚫 Cancelled');
+    expect(field(cancelled, 'Cost')).toBe('~~1,350 credits~~ refunded');
     expect(embedOf(cancelled).description).toBe('This one did not count against your quota.');
     const stopped = finalMessage({ kind: 'failure', error: { id: 'cancelled' }, refunded: false }, job);
     expect(embedOf(stopped).title).toBe('⏹ Stopped');
@@ -165,6 +182,7 @@ describe('finalMessage: how a job ended', () => {
       'The provider had already started on it, so it counts against your quota.',
     );
     expect(embedOf(stopped).color).toBe(STATE_COLOURS.stopped);
+    expect(field(stopped, 'Cost')).toBe('1,350 credits');
   });
 
   it('a clip that could not be posted says so, without a quota note', () => {
@@ -189,7 +207,7 @@ describe('the desk’s documents in Discord markdown', () => {
 
   it('help: every command, the options by their names, how to attach, the buttons, examples; one message', () => {
     const text = help();
-    for (const c of ['/video', '/reference', '/models', '/quota', '/cancel', '/help'])
+    for (const c of ['/video', '/reference', '/models', '/quota', '/history', '/cancel', '/help', '/admin'])
       expect(text).toContain(c);
     for (const o of [
       '`model`',
@@ -234,11 +252,17 @@ describe('the desk’s documents in Discord markdown', () => {
     expect(text.length).toBeLessThanOrEqual(MESSAGE_LIMIT);
   });
 
-  it('quota: what is left, what was used, and the reset in the reader’s own time', () => {
+  it('quota: the credits left, about how many clips, what was used, and the reset in the reader’s own time', () => {
     const resetsAt = Date.UTC(2026, 10, 22);
     const t = resetsAt / 1000;
-    expect(renderDoc(quotaDoc({ kind: 'open', used: 2, inFlight: 1, limit: 5, left: 3, resetsAt }))).toBe(
-      `## 🎬 3 videos left.\nUsed today: 2 of 5 (1 in progress).\nResets <t:${t}:R> (<t:${t}:t>).`,
+    const clip = { model: 'kling-2.5-turbo-pro', credits: 175 };
+    const open = { kind: 'open', used: 350, inFlight: 1, limit: 875, left: 525, resetsAt, clip } as const;
+    expect(renderDoc(quotaDoc(open))).toBe(
+      `## 🎬 525 credits left today\n≈ 3 clips of kling-2.5-turbo-pro (175 credits each).\nUsed today: 350 of 875 credits (1 in progress).\nResets <t:${t}:R> (<t:${t}:t>).`,
+    );
+    // The server's budget caps what a member can spend: 200 credits buy one clip.
+    expect(renderDoc(quotaDoc({ ...open, budget: { used: 1_000, limit: 1_200 } }))).toMatch(
+      /≈ 1 clip of kling-2\.5-turbo-pro \(175 credits each\)\.\nUsed today: 350 of 875 credits \(1 in progress\)\.\n.*budget.*: 200 credits left of 1,200 today\./,
     );
     expect(renderDoc(quotaDoc({ kind: 'closed' }))).toBe('## 🚫 This bot is not taking video requests here.');
   });
