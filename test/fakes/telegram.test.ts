@@ -420,6 +420,74 @@ describe('FakeTelegram, driven by grammY', () => {
     ).toBe('Bad Request: wrong parameter action in request');
   });
 
+  it('keeps command lists per scope', async () => {
+    const { fake, api } = await setup();
+    await api.setMyCommands([{ command: 'video', description: 'Make a clip' }]);
+    await api.setMyCommands(
+      [
+        { command: 'video', description: 'Make a clip' },
+        { command: 'admin', description: 'Settings' },
+      ],
+      { scope: { type: 'all_chat_administrators' } },
+    );
+    expect(fake.commands().map((c) => c.command)).toEqual(['video']);
+    expect(fake.commands({ type: 'all_chat_administrators' }).map((c) => c.command)).toEqual([
+      'video',
+      'admin',
+    ]);
+    expect(await api.getMyCommands({ scope: { type: 'all_chat_administrators' } })).toHaveLength(2);
+  });
+
+  it('answers getChatMember from the statuses set and the messages sent; leaveChat leaves a group, not a private chat', async () => {
+    const { fake, api } = await setup();
+    const owner = fake.user(11, 'Owner');
+    const talker = fake.user(12, 'Talker');
+    const lurker = fake.user(13, 'Lurker');
+    const group = fake.groupChat();
+    fake.setMember(group, owner, 'creator');
+    fake.send({ chat: group, from: talker, text: 'hello' });
+    expect(await api.getChatMember(group.id, owner.id)).toMatchObject({
+      status: 'creator',
+      user: { id: 11 },
+    });
+    expect((await api.getChatMember(group.id, talker.id)).status).toBe('member');
+    expect((await api.getChatMember(group.id, lurker.id)).status).toBe('left');
+    fake.setMember(group, lurker, 'administrator');
+    expect(await api.getChatMember(group.id, lurker.id)).toMatchObject({
+      status: 'administrator',
+      can_manage_chat: true,
+    });
+    expect((await rejection(api.getChatMember(group.id, 999))).description).toBe(
+      'Bad Request: user not found',
+    );
+
+    const dm = fake.privateChat(talker);
+    expect((await rejection(api.leaveChat(dm.id))).description).toBe(
+      "Bad Request: chat member status can't be changed in private chats",
+    );
+    const before = fake.pendingUpdates.length;
+    expect(await api.leaveChat(group.id)).toBe(true);
+    expect(fake.hasLeft(group)).toBe(true);
+    const forbidden = await rejection(api.sendMessage(group.id, 'still here?'));
+    expect([forbidden.error_code, forbidden.description]).toEqual([
+      403,
+      'Forbidden: bot is not a member of the group chat',
+    ]);
+    fake.send({ chat: group, from: talker, text: '/video unheard' });
+    const left = fake.pendingUpdates.slice(before);
+    expect(left.map((u) => u.my_chat_member?.new_chat_member.status ?? 'message')).toEqual(['left']);
+
+    fake.addBot(group, owner);
+    expect(fake.hasLeft(group)).toBe(false);
+    const added = fake.pendingUpdates.at(-1)?.my_chat_member;
+    expect(added).toMatchObject({
+      from: { id: 11 },
+      old_chat_member: { status: 'left' },
+      new_chat_member: { status: 'member', user: { id: FAKE_BOT.id } },
+    });
+    expect((await api.sendMessage(group.id, 'back')).text).toBe('back');
+  });
+
   it('delivers updates to a webhook with its secret, and runs a webhook reply', async () => {
     const { fake, api } = await setup();
     const user = fake.user();

@@ -4,6 +4,7 @@ import type {
   BotCommand,
   CallbackQuery,
   Chat,
+  ChatMember,
   Document,
   InlineKeyboardButton,
   InlineKeyboardMarkup,
@@ -46,7 +47,17 @@ import { type FakeHandlerContext, FakeServer, type RecordedRequest, sendJson } f
  * answer with `method` is executed as a webhook reply; plain http URLs are accepted here, unlike
  * Telegram) · sendMessage · editMessageText · editMessageCaption · editMessageReplyMarkup ·
  * deleteMessage · answerCallbackQuery · sendChatAction · setMyCommands / getMyCommands /
- * deleteMyCommands · getFile · sendVideo · sendDocument · sendPhoto.
+ * deleteMyCommands (per `scope` and `language_code`) · getFile · sendVideo · sendDocument · sendPhoto ·
+ * getChatMember · leaveChat.
+ *
+ * Membership: in a group, a user's status is what `setMember()` made it, else `member` once they
+ * sent a message there, else `left`; an id the fake never saw → 400 "user not found". In a private
+ * chat its user and the bot are members. `leaveChat` in a private chat → 400 "chat member status
+ * can't be changed in private chats"; in a group the bot leaves: a `my_chat_member` update (member →
+ * left) is queued, every later call about that chat answers 403 "Forbidden: bot is not a member of
+ * the group chat" (or "supergroup chat"), and users' messages there no longer reach the bot (they
+ * are stored, not queued) until `addBot()`, which queues a `my_chat_member` update (left → member)
+ * from the user who added it.
  *
  * Honest details: `parse_mode` HTML / MarkdownV2 / Markdown is parsed as tdlib parses it (ported:
  * same errors, e.g. 400 "Bad Request: can't parse entities: Unsupported start tag "x" at byte
@@ -77,7 +88,9 @@ import { type FakeHandlerContext, FakeServer, type RecordedRequest, sendJson } f
  * given), `document()`, `video()`, `send()` (stores the message, queues a `message` update),
  * `album()` (messages sharing a media_group_id), `press()` (by callback_data or button label; queues
  * a `callback_query`; throws if the message has no such button now), `buttons()` (a message's
- * inline buttons as plain fields), `update()` (any raw update), `blockBot()`. Inspecting:
+ * inline buttons as plain fields), `update()` (any raw update), `blockBot()`, `setMember()` (a
+ * user's status in a group: creator, administrator…), `addBot()` (someone adds the bot to a group).
+ * Inspecting: `hasLeft()` (the bot left a chat),
  * `message()` (current state, after edits), `messages()`, `calls()` (every call, parsed),
  * `waitForCall()` / `waitForMessage()` / `waitForPoll()` (polling, no fixed sleeps), `file()`
  * (bytes by file_id), `fileUrl()`, `callbackAnswer()`, `commands()`, `webhook`, `pendingUpdates`.
@@ -188,12 +201,19 @@ export interface UserMessage {
 
 type Json = Record<string, unknown>;
 
+/** A user's status in a chat, as `getChatMember` reports it. */
+export type MemberStatus = ChatMember['status'];
+
 interface ChatState {
   chat: Chat;
   nextMessageId: number;
   messages: Map<number, Message>;
   /** 403 description when the bot may not post here. */
   forbidden?: string;
+  /** Users' statuses set by the test or implied by their messages (groups). */
+  members: Map<number, MemberStatus>;
+  /** The bot left the chat (`leaveChat`), until `addBot()`. */
+  botLeft?: boolean;
 }
 
 type CallEntry = TelegramCall;
@@ -1309,6 +1329,8 @@ export class FakeTelegram {
         return { result: true };
       },
       getFile: (p) => this.getFile(p),
+      getChatMember: (p) => this.getChatMember(p),
+      leaveChat: (p) => this.leaveChat(p),
       sendVideo: (p, call) => this.sendMedia('video', p, call),
       sendDocument: (p, call) => this.sendMedia('document', p, call),
       sendPhoto: (p, call) => this.sendMedia('photo', p, call),
@@ -1485,7 +1507,10 @@ export class FakeTelegram {
       throw new Error('FakeTelegram.send: a message needs text, a photo, a document or a video');
     }
     state.messages.set(message.message_id, message);
-    this.queue({ message: clone(message) } as Omit<Update, 'update_id'>);
+    if (state.chat.type !== 'private' && !state.members.has(m.from.id))
+      state.members.set(m.from.id, 'member');
+    // A bot that left a group hears nothing from it.
+    if (!state.botLeft) this.queue({ message: clone(message) } as Omit<Update, 'update_id'>);
     return clone(message);
   }
 
@@ -1590,6 +1615,41 @@ export class FakeTelegram {
         : chat.type === 'supergroup'
           ? 'Forbidden: bot was kicked from the supergroup chat'
           : 'Forbidden: bot was kicked from the group chat');
+  }
+
+  /** A user's status in a group from now on (`getChatMember` answers it). */
+  setMember(chat: Chat, user: User, status: MemberStatus): void {
+    this.users.set(user.id, user);
+    this.chatState(chat).members.set(user.id, status);
+  }
+
+  /**
+   * `by` adds the bot to a group (again): it may post there once more, hears its messages, and gets
+   * a `my_chat_member` update (left → `status`) from `by`.
+   */
+  addBot(chat: Chat, by: User, status: 'member' | 'administrator' = 'member'): void {
+    const state = this.chatState(chat);
+    if (state.chat.type === 'private')
+      throw new Error('FakeTelegram.addBot: a bot is not added to a private chat');
+    this.users.set(by.id, by);
+    if (!state.members.has(by.id)) state.members.set(by.id, 'member');
+    state.botLeft = false;
+    delete state.forbidden;
+    state.members.set(this.botUser.id, status);
+    this.queue({
+      my_chat_member: {
+        chat: clone(state.chat),
+        from: clone(by),
+        date: nowSeconds(),
+        old_chat_member: this.member(this.botUser, 'left'),
+        new_chat_member: this.member(this.botUser, status),
+      },
+    } as Omit<Update, 'update_id'>);
+  }
+
+  /** Whether the bot left the chat (and was not added back). */
+  hasLeft(chat: Chat): boolean {
+    return this.chats.get(chat.id)?.botLeft === true;
   }
 
   /** A message as it is now (after edits), or undefined (unknown or deleted). */
@@ -2042,7 +2102,7 @@ export class FakeTelegram {
   private chatState(chat: Chat): ChatState {
     let state = this.chats.get(chat.id);
     if (!state) {
-      state = { chat: clone(chat), nextMessageId: 1, messages: new Map() };
+      state = { chat: clone(chat), nextMessageId: 1, messages: new Map(), members: new Map() };
       this.chats.set(chat.id, state);
     }
     return state;
@@ -2352,6 +2412,96 @@ export class FakeTelegram {
     const key = this.commandKey(obj(p.scope), str(p.language_code));
     if (list.length === 0) this.commandSets.delete(key);
     else this.commandSets.set(key, list);
+    return { result: true };
+  }
+
+  /** A `ChatMember` of the status, with the fields the Bot API sends for it. */
+  private member(user: User, status: MemberStatus): ChatMember {
+    const u = clone(user);
+    switch (status) {
+      case 'creator':
+        return { status, user: u, is_anonymous: false };
+      case 'administrator':
+        return {
+          status,
+          user: u,
+          can_be_edited: false,
+          is_anonymous: false,
+          can_manage_chat: true,
+          can_delete_messages: true,
+          can_manage_video_chats: true,
+          can_restrict_members: true,
+          can_promote_members: false,
+          can_change_info: true,
+          can_invite_users: true,
+          can_post_stories: false,
+          can_edit_stories: false,
+          can_delete_stories: false,
+          can_pin_messages: true,
+          can_send_welcome_messages: false,
+        };
+      case 'restricted':
+        return {
+          status,
+          user: u,
+          is_member: true,
+          can_send_messages: false,
+          can_send_audios: false,
+          can_send_documents: false,
+          can_send_photos: false,
+          can_send_videos: false,
+          can_send_video_notes: false,
+          can_send_voice_notes: false,
+          can_send_polls: false,
+          can_send_other_messages: false,
+          can_add_web_page_previews: false,
+          can_react_to_messages: false,
+          can_change_info: false,
+          can_invite_users: false,
+          can_edit_tag: false,
+          can_pin_messages: false,
+          can_manage_topics: false,
+          until_date: 0,
+        };
+      case 'kicked':
+        return { status, user: u, until_date: 0 };
+      default:
+        return { status, user: u };
+    }
+  }
+
+  private getChatMember(p: Json): Outcome {
+    const state = this.targetChat(p);
+    const userId = int(p.user_id);
+    if (userId === undefined || userId <= 0) throw badRequest('invalid user_id specified');
+    const user = this.users.get(userId);
+    if (!user) throw badRequest('user not found');
+    let status: MemberStatus;
+    if (state.chat.type === 'private') {
+      status = userId === state.chat.id || userId === this.botUser.id ? 'member' : 'left';
+    } else {
+      status = state.members.get(userId) ?? (userId === this.botUser.id ? 'member' : 'left');
+    }
+    return { result: this.member(user, status) };
+  }
+
+  private leaveChat(p: Json): Outcome {
+    const state = this.targetChat(p);
+    if (state.chat.type === 'private')
+      throw badRequest("chat member status can't be changed in private chats");
+    const before = state.members.get(this.botUser.id) ?? 'member';
+    state.botLeft = true;
+    state.members.set(this.botUser.id, 'left');
+    state.forbidden = `Forbidden: bot is not a member of the ${state.chat.type === 'supergroup' ? 'supergroup' : 'group'} chat`;
+    this.queue({
+      my_chat_member: {
+        chat: clone(state.chat),
+        from: clone(this.botUser),
+        date: nowSeconds(),
+        old_chat_member: this.member(this.botUser, before),
+        new_chat_member: this.member(this.botUser, 'left'),
+      },
+    } as Omit<Update, 'update_id'>);
     return { result: true };
   }
 

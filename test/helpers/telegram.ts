@@ -225,3 +225,28 @@ export const buttonMatching = (t: TelegramHarness, message: Message, label: RegE
 /** The bot's answer to a button press, once it gave one. */
 export const answerTo = (t: TelegramHarness, queryId: string): Promise<CallbackAnswer> =>
   waitFor(() => t.tg.callbackAnswer(queryId), { what: `the answer to press ${queryId}` });
+
+/** A person says something in a chat (optionally replying to a message) and the bot replies: that reply. */
+export async function say(
+  t: TelegramHarness,
+  chat: Chat,
+  from: User,
+  text: string,
+  options: { replyTo?: Message; timeoutMs?: number } = {},
+): Promise<Message> {
+  const sent = t.tg.send({ chat, from, text, ...(options.replyTo ? { replyTo: options.replyTo } : {}) });
+  return replyTo(t, chat, sent, options.timeoutMs);
+}
+
+/** The text of the bot's reply to what a person says. */
+export const answerText = async (
+  t: TelegramHarness,
+  chat: Chat,
+  from: User,
+  text: string,
+  options: { replyTo?: Message } = {},
+): Promise<string> => (await say(t, chat, from, text, options)).text ?? '';
+
+/** The getChatMember calls the bot made about a user. */
+export const memberLookups = (t: TelegramHarness, user: User): number =>
+  t.tg.calls('getChatMember').filter((c) => c.params.user_id === user.id).length;

@@ -2,23 +2,38 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type RunnerHandle, run } from '@grammyjs/runner';
 import { Bot, webhookCallback } from 'grammy';
+import type { ChatMember } from 'grammy/types';
 import type { Redis } from 'ioredis';
 import type { Desk } from '../../desk/desk.js';
 import { StatusFollower } from '../../desk/follower.js';
 import { headline } from '../../desk/status.js';
 import type { StatusStore } from '../../desk/status-store.js';
 import type { Logger } from '../../log.js';
+import { createDoor } from './access.js';
+import { ChatAdmins } from './admins.js';
 import { AlbumCollector } from './album.js';
 import { describeApiError, installTransformers, type ThrottlerOptions } from './api.js';
 import { createButtonHandler } from './buttons.js';
 import { createCommandHandler } from './commands.js';
 import { AlbumMemory } from './media.js';
+import { callerOf, isGroup } from './platform.js';
 import { createReplies, type TelegramFollower } from './reply.js';
 import { telegramSurface } from './status.js';
+import { UsernameMemory } from './usernames.js';
 import { botCommands } from './words.js';
 
-/** Updates the bot asks for: messages (commands, photos, videos, albums) and button presses. */
-const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
+/**
+ * Updates the bot asks for: messages (commands, photos, videos, albums), button presses, and its
+ * own membership changing (added to a group, which may not be one it serves).
+ */
+export const ALLOWED_UPDATES = ['message', 'callback_query', 'my_chat_member'] as const;
+
+/** Whether a chat member is in the chat (a restricted one may be, or not). */
+const inChat = (member: ChatMember): boolean =>
+  member.status === 'creator' ||
+  member.status === 'administrator' ||
+  member.status === 'member' ||
+  (member.status === 'restricted' && member.is_member);
 
 export interface TelegramBotOptions {
   token: string;
@@ -86,23 +101,57 @@ export function createTelegramBot(o: TelegramBotOptions): TelegramBot {
   });
   const replies = createReplies(bot.api, follower, o.logger);
   const albums = new AlbumMemory(o.redis, o.prefix);
+  const admins = new ChatAdmins(bot.api, now);
+  const usernames = new UsernameMemory(o.redis, o.prefix);
+  const door = createDoor({ desk: o.desk, api: bot.api, logger: o.logger, token: o.token });
   const handle = createCommandHandler({
     desk: o.desk,
     albums,
     replies,
+    admins,
+    usernames,
+    door,
     username: () => bot.botInfo.username,
     now,
   });
-  const onButton = createButtonHandler({ desk: o.desk, replies });
+  const onButton = createButtonHandler({
+    desk: o.desk,
+    replies,
+    api: bot.api,
+    admins,
+    logger: o.logger,
+    token: o.token,
+  });
 
   const onError = (error: unknown) =>
     o.logger.error({ err: describeApiError(error, o.token) }, 'telegram update failed');
   const collector = new AlbumCollector(o.albumWindowMs ?? 1_000, async (messages) => {
     await handle(messages).catch(onError);
   });
+  /**
+   * Everyone whose update the bot handles is remembered by @username, beside the handling (a lost
+   * write costs little, and a slow Redis must not hold a command up).
+   */
+  const remember = (user: Parameters<UsernameMemory['remember']>[0]): void => {
+    usernames.remember(user).catch((error: unknown) => {
+      o.logger.warn({ err: String(error) }, 'could not remember a telegram username');
+    });
+  };
+
+  bot.on('my_chat_member', async (ctx) => {
+    const change = ctx.myChatMember;
+    remember(change.from);
+    // Added to a group (by anyone): one the bot does not serve is told so once and left at once.
+    if (!isGroup(change.chat) || inChat(change.old_chat_member) || !inChat(change.new_chat_member)) return;
+    const caller = callerOf(change.from, change.chat, (chatId, userId) => admins.isAdmin(chatId, userId));
+    await door(caller, change.chat, (text) =>
+      bot.api.sendMessage(change.chat.id, text, { link_preview_options: { is_disabled: true } }),
+    );
+  });
 
   bot.on('message', async (ctx) => {
     const message = ctx.message;
+    remember(message.from);
     if (!message.media_group_id) {
       await handle([message]);
       return;
@@ -113,6 +162,7 @@ export function createTelegramBot(o: TelegramBotOptions): TelegramBot {
   });
 
   bot.on('callback_query:data', async (ctx) => {
+    remember(ctx.callbackQuery.from);
     const answer = await onButton(ctx.callbackQuery).catch((error: unknown) => {
       onError(error);
       return {};
@@ -134,7 +184,13 @@ export function createTelegramBot(o: TelegramBotOptions): TelegramBot {
     webhookHandler: (req, res) => callback(req, res),
     async start() {
       await bot.init();
-      await bot.api.setMyCommands(botCommands(o.desk.catalog)).catch((error: unknown) => {
+      // Members see their commands; a group's admins (and only there) see /admin too.
+      await Promise.all([
+        bot.api.setMyCommands(botCommands(o.desk.catalog)),
+        bot.api.setMyCommands(botCommands(o.desk.catalog, true), {
+          scope: { type: 'all_chat_administrators' },
+        }),
+      ]).catch((error: unknown) => {
         o.logger.warn({ err: describeApiError(error, o.token) }, 'could not set the telegram command list');
       });
       follower.start();

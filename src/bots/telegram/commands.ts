@@ -1,15 +1,22 @@
 import type { Message, MessageEntity } from 'grammy/types';
 import { messageFor } from '../../core/messages.js';
+import { actionId } from '../../desk/actions.js';
+import type { AdminCommand } from '../../desk/admin.js';
 import { cancelReply } from '../../desk/cancel-reply.js';
 import type { GenerateCommandName } from '../../desk/commands.js';
-import { helpDoc, modelsDoc, quotaDoc } from '../../desk/content.js';
-import type { CancelMine, Desk } from '../../desk/desk.js';
+import { helpDoc, historyDoc, modelsDoc, quotaDoc, replayLabel } from '../../desk/content.js';
+import type { CancelMine, Desk, HistoryItem } from '../../desk/desk.js';
+import type { Caller } from '../../desk/place.js';
+import type { Door } from './access.js';
+import { adminHelpDoc, parseAdmin, repliedAuthor, unknownUsername } from './admin.js';
+import type { ChatAdmins } from './admins.js';
 import { type AlbumMemory, mediaOf } from './media.js';
 import { parseCommand } from './parse.js';
-import { deliveryTarget, requesterOf, targetOf } from './platform.js';
+import { callerOf, deliveryTarget, TELEGRAM, targetOf } from './platform.js';
 import { docText } from './render.js';
 import type { Replies } from './reply.js';
 import type { Button } from './status.js';
+import type { UsernameMemory } from './usernames.js';
 import {
   imagesIn,
   PHOTO_WITHOUT_COMMAND,
@@ -49,17 +56,39 @@ export interface CommandDeps {
   desk: Desk;
   albums: AlbumMemory;
   replies: Replies;
+  /** Telegram's word on who administers a group (cached). */
+  admins: ChatAdmins;
+  /** The @usernames seen, for `/admin block @name`. */
+  usernames: UsernameMemory;
+  /** Whether the bot serves the chat (and leaving a group it does not). */
+  door: Door;
   /** The bot's username (known once the bot started), for `/video@name` and the help. */
   username(): string;
   now(): number;
 }
 
+/** The replay buttons of `/history`: one a row, for each clip whose link still works. */
+export function historyButtons(items: readonly HistoryItem[]): Button[][] {
+  return items.flatMap((item, i) =>
+    item.live
+      ? [[{ text: replayLabel(item, i), data: actionId({ kind: 'replay', jobId: item.jobId }) }]]
+      : [],
+  );
+}
+
 /** The handler of one command message, with the rest of its album when it came in one. */
 export function createCommandHandler(d: CommandDeps): (messages: Message[]) => Promise<unknown> {
   const { desk, replies } = d;
+  const chatAdmin = (chatId: number, userId: number) => d.admins.isAdmin(chatId, userId);
+  const busy = () => messageFor({ id: 'service-busy' });
 
-  async function generate(command: GenerateCommandName, args: string, messages: Message[], message: Message) {
-    const from = message.from as NonNullable<Message['from']>;
+  async function generate(
+    command: GenerateCommandName,
+    args: string,
+    messages: Message[],
+    message: Message,
+    caller: Caller,
+  ) {
     const to = targetOf(message);
     const parsed = parseCommand(command, args, desk.catalog);
     if (!parsed.ok) return replies.reply(to, messageFor(parsed.error, telegramWords()));
@@ -67,7 +96,8 @@ export function createCommandHandler(d: CommandDeps): (messages: Message[]) => P
     const images = imagesIn(attachments);
     const accepted = await desk.submit({
       command,
-      requester: requesterOf(from),
+      requester: caller.requester,
+      place: caller.place,
       target: deliveryTarget(to),
       prompt: parsed.value.prompt,
       settings: parsed.value.settings,
@@ -77,9 +107,30 @@ export function createCommandHandler(d: CommandDeps): (messages: Message[]) => P
     return replies.queued(to, accepted.value, images);
   }
 
+  /** `/admin …`: the words read against the declaration, the member named, the desk's answer. */
+  async function admin(message: Message, args: string, caller: Caller): Promise<string> {
+    const parsed = parseAdmin(args, repliedAuthor(message));
+    if (parsed.kind === 'help') return docText(adminHelpDoc(), d.now());
+    if (parsed.kind === 'bad') return parsed.text;
+    const cmd: AdminCommand = { ...parsed.cmd };
+    const member = parsed.member;
+    if (member?.by === 'username') {
+      const id = await d.usernames.lookup(member.name).catch(() => 'busy' as const);
+      if (id === 'busy') return busy();
+      if (id === undefined) return unknownUsername(member.name, cmd.sub);
+      cmd.user = { platform: TELEGRAM, userId: String(id), displayName: `@${member.name}` };
+    } else if (member) {
+      cmd.user = member.requester;
+    }
+    const reply = await desk.admin(caller, cmd);
+    return reply === 'busy' ? busy() : docText(reply.doc, d.now());
+  }
+
   async function answer(message: Message, name: string, args: string, messages: Message[]) {
     const from = message.from as NonNullable<Message['from']>;
     const to = targetOf(message);
+    const caller = callerOf(from, message.chat, chatAdmin);
+    if (!(await d.door(caller, message.chat, (text) => replies.reply(to, text)))) return;
     switch (name) {
       case 'start':
       case 'help':
@@ -87,17 +138,23 @@ export function createCommandHandler(d: CommandDeps): (messages: Message[]) => P
       case 'models':
         return replies.reply(to, docText(modelsDoc(desk.catalog)));
       case 'quota': {
-        const view = await desk.quota(requesterOf(from));
-        const text = view === 'busy' ? messageFor({ id: 'service-busy' }) : docText(quotaDoc(view), d.now());
-        return replies.reply(to, text);
+        const view = await desk.quota(caller);
+        return replies.reply(to, view === 'busy' ? busy() : docText(quotaDoc(view), d.now()));
       }
+      case 'history': {
+        const items = await desk.history(caller);
+        if (items === 'busy') return replies.reply(to, busy());
+        return replies.reply(to, docText(historyDoc(items), d.now()), historyButtons(items));
+      }
+      case 'admin':
+        return replies.reply(to, await admin(message, args, caller));
       case 'cancel': {
-        const { text, buttons } = cancelMessage(await desk.cancelMine(requesterOf(from)));
+        const { text, buttons } = cancelMessage(await desk.cancelMine(caller.requester));
         return replies.reply(to, text, buttons);
       }
       case 'video':
       case 'reference':
-        return generate(name, args, messages, message);
+        return generate(name, args, messages, message, caller);
       default:
         if (message.chat.type === 'private') return replies.reply(to, unknownCommand(name));
     }

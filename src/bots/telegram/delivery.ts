@@ -69,7 +69,7 @@ export function createTelegramDelivery(options: TelegramDeliveryOptions): ChatDe
     if (status.messageId === undefined || status.chatId === undefined) return false;
     if (status.owner && (await store.isAlive(status.owner))) return true;
     const at = { chatId: Number(status.chatId), messageId: Number(status.messageId) };
-    const body = { text: finalText(outcome, wordsFor(ctx)), buttons: [] };
+    const body = { text: finalText(outcome, wordsFor(ctx), undefined, ctx.request), buttons: [] };
     const shown = await editMessage(api, at, body, (error) =>
       logger.warn({ jobId: ctx.jobId, err: describeApiError(error, token) }, 'telegram status edit failed'),
     );
@@ -128,7 +128,11 @@ export function createTelegramDelivery(options: TelegramDeliveryOptions): ChatDe
       if (await finish(ctx, outcome, record)) return;
       if (await store.isMarked(ctx.jobId, 'sent')) return;
       try {
-        await api.sendMessage(target.chatId, finalText(outcome, wordsFor(ctx)), replyExtra(target));
+        await api.sendMessage(
+          target.chatId,
+          finalText(outcome, wordsFor(ctx), undefined, ctx.request),
+          replyExtra(target),
+        );
       } catch (e) {
         throw new Error(`telegram failure notice failed: ${describeApiError(e, token)}`);
       }

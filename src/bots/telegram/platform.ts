@@ -1,7 +1,8 @@
-import type { Message, User } from 'grammy/types';
+import type { Chat, Message, User } from 'grammy/types';
 import { z } from 'zod';
 import type { DeliveryTarget } from '../../core/ports.js';
 import type { Requester } from '../../core/request.js';
+import type { Caller, Place } from '../../desk/place.js';
 import { telegramPlatform } from './descriptor.js';
 
 /** The platform's name: in delivery targets, requesters (quota keys) and media source refs. */
@@ -53,3 +54,32 @@ export const requesterOf = (from: User): Requester => ({
     ? `@${from.username}`
     : [from.first_name, from.last_name].filter(Boolean).join(' '),
 });
+
+/** A basic group or a supergroup: a community of its own, with admins. */
+export const isGroup = (chat: Pick<Chat, 'type'>): boolean =>
+  chat.type === 'group' || chat.type === 'supergroup';
+
+/**
+ * Where a chat is, in the desk's words: a group or supergroup is a community (its chat id); any
+ * other chat is private (the private chats share one set of settings). Telegram has no channels
+ * within a group for the desk to restrict, nor roles.
+ */
+export const placeOf = (chat: Pick<Chat, 'id' | 'type'>): Place =>
+  isGroup(chat) ? { platform: TELEGRAM, community: String(chat.id) } : { platform: TELEGRAM };
+
+/**
+ * Who acts, and where: the person, the chat as a place, and (in a group) whether Telegram counts
+ * them as one of its admins, asked of `chatAdmin` only when a right depends on it.
+ */
+export function callerOf(
+  from: User,
+  chat: Pick<Chat, 'id' | 'type'>,
+  chatAdmin: (chatId: number, userId: number) => Promise<boolean>,
+): Caller {
+  const place = placeOf(chat);
+  return {
+    requester: requesterOf(from),
+    place,
+    ...(place.community === undefined ? {} : { chatAdmin: () => chatAdmin(chat.id, from.id) }),
+  };
+}

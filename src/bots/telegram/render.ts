@@ -50,6 +50,8 @@ const spanText =
     if ('prompt' in span) return '<prompt>';
     if ('command' in span) return `/${span.command}`;
     if ('example' in span) return exampleText(span.example);
+    // Plain text has no mentions: a member by their @name or name, else by id.
+    if ('ref' in span) return span.name ?? (span.ref === 'user' ? `user ${span.id}` : span.id);
     return timeText(span.time, now);
   };
 

@@ -2,6 +2,7 @@ import type { Api } from 'grammy';
 import type { InlineKeyboardMarkup } from 'grammy/types';
 import type { Vocabulary } from '../../core/words.js';
 import { actionId } from '../../desk/actions.js';
+import { creditsText } from '../../desk/content.js';
 import type { EditResult, StatusSurface } from '../../desk/follower.js';
 import {
   type FinalOutcome,
@@ -54,31 +55,43 @@ export const markupOf = (buttons: readonly Button[][]): { reply_markup?: InlineK
         },
       };
 
+/** The clip a status is about, and what it costs. */
+export type ClipCost = Pick<StatusView, 'model' | 'duration' | 'credits'>;
+
+/** "kling-2.5-turbo-pro · 5s · 175 credits"; `given back` once a failure refunded them. */
+export const costLine = (clip: ClipCost, givenBack = false): string =>
+  `${clip.model} · ${clip.duration}s · ${creditsText(clip.credits)}${givenBack ? ' given back' : ''}`;
+
 /**
- * A job on its way: the headline; model, length and (once it started) elapsed time and ETA; what a
- * stop would cost once the provider has the task; and the stop button, labelled by that cost.
+ * A job on its way: the headline; model, length, cost and (once it started) elapsed time and ETA;
+ * what a stop would cost once the provider has the task; and the stop button, labelled by that cost.
  */
 export function liveBody(view: StatusView): MessageBody {
   const started = view.state === 'queued' ? '' : ` · ${timing(view)}`;
-  const lines = [
-    headline(view),
-    `${view.model} · ${view.duration}s${started}`,
-    ...(view.paid ? [PAID_NOTE] : []),
-  ];
+  const lines = [headline(view), `${costLine(view)}${started}`, ...(view.paid ? [PAID_NOTE] : [])];
   const stop = { text: stopLabel(view), data: actionId({ kind: 'cancel', jobId: view.jobId }) };
   return { text: lines.join('\n'), buttons: stoppable(view) ? [[stop]] : [] };
 }
 
-/** How a job ended, for its status message (or the worker's own reply when there is none). */
-export function finalText(outcome: FinalOutcome, words: Vocabulary, elapsedMs?: number): string {
+/**
+ * How a job ended, for its status message (or the worker's own reply when there is none), and, when
+ * the clip is known, its cost on the last line.
+ */
+export function finalText(
+  outcome: FinalOutcome,
+  words: Vocabulary,
+  elapsedMs?: number,
+  clip?: ClipCost,
+): string {
   const title = outcomeTitle(outcome, elapsedMs);
+  const cost = (givenBack: boolean) => (clip ? `\n${costLine(clip, givenBack)}` : '');
   switch (outcome.kind) {
     case 'clip':
-      return `${title}: your clip is below.`;
+      return `${title}: your clip is below.${cost(false)}`;
     case 'link':
-      return `${title}: the clip is too big to upload here, so it is below as a link.`;
+      return `${title}: the clip is too big to upload here, so it is below as a link.${cost(false)}`;
     case 'failure':
-      return `${title}.\n${failureText(outcome, words)}`;
+      return `${title}.\n${failureText(outcome, words)}${cost(outcome.refunded)}`;
   }
 }
 
@@ -123,7 +136,7 @@ export function telegramSurface(o: TelegramSurfaceOptions): StatusSurface<Status
     editable: () => true,
     renderLive: liveBody,
     renderFinal: (outcome, view, ref) => ({
-      text: finalText(outcome, telegramWords(ref.images), view.elapsedMs),
+      text: finalText(outcome, telegramWords(ref.images), view.elapsedMs, view),
       buttons: [],
     }),
     edit: (ref, body) =>

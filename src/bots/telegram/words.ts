@@ -36,6 +36,7 @@ export function telegramWords(images = 2): Vocabulary {
     },
     setting: flagOf,
     command: (name) => `/${name}`,
+    community: 'group',
   };
 }
 
@@ -82,9 +83,18 @@ export function telegramHelpWords(botUsername: string): HelpWords {
   };
 }
 
-/** The command menu (`setMyCommands`), from the desk's declaration: what this catalog serves. */
-export const botCommands = (catalog: readonly ModelSpec[]): { command: string; description: string }[] =>
-  availableCommands(catalog).map((c) => ({ command: c.name, description: c.summary(catalog) }));
+/**
+ * The command menu (`setMyCommands`), from the desk's declaration: what this catalog serves. The
+ * members' menu leaves out the admins' commands; the admins' menu (the `all_chat_administrators`
+ * scope) has every command.
+ */
+export const botCommands = (
+  catalog: readonly ModelSpec[],
+  forAdmins = false,
+): { command: string; description: string }[] =>
+  availableCommands(catalog)
+    .filter((c) => forAdmins || !c.admins)
+    .map((c) => ({ command: c.name, description: c.summary(catalog) }));
 
 /** Said in a private chat to a photo sent without a command. */
 export const PHOTO_WITHOUT_COMMAND =

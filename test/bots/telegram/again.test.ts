@@ -4,6 +4,7 @@ import { userKey } from '../../../src/core/request.js';
 import { createAgainStore } from '../../../src/desk/again.js';
 import { AGAIN_LABEL } from '../../../src/desk/delivered.js';
 import type { RunningHubFake } from '../../fakes/runninghub.js';
+import { CLIP_CREDITS, memberUsage } from '../../helpers/harness.js';
 import { photoJpeg } from '../../helpers/media.js';
 import { answerTo, statusOf, telegramScenes, videoFor } from '../../helpers/telegram.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -59,9 +60,11 @@ describe('telegram bot: Again', () => {
     for (const task of [first, remade]) {
       expect(rh.inputsOf(task?.taskId as string).firstImageUrl?.[0]?.bytes.equals(jpeg)).toBe(true);
     }
-    await waitFor(async () => (await t.app.quota.usage(key(bob.id))).inFlight === 0);
-    expect((await t.app.quota.usage(key(alice.id))).used).toBe(1);
-    expect((await t.app.quota.usage(key(bob.id))).used).toBe(1);
+    // A kling-o1 pro clip of 10 s each, in the group.
+    const inGroup = `telegram:${group.id}`;
+    await waitFor(async () => (await memberUsage(t.app, key(bob.id))).inFlight === 0);
+    expect((await memberUsage(t.app, key(alice.id), inGroup)).used).toBe(560);
+    expect((await memberUsage(t.app, key(bob.id), inGroup)).used).toBe(560);
 
     // Telegram no longer has the photo: Again says so, charges nothing and submits nothing.
     expect(t.tg.forgetFile(photo.at(-1)?.file_id as string)).toBe(true);
@@ -71,7 +74,7 @@ describe('telegram bot: Again', () => {
       show_alert: true,
     });
     expect(rh.submitCount() + t.rw.submitCount()).toBe(2);
-    expect(await t.app.quota.usage(key(alice.id))).toMatchObject({ used: 1, inFlight: 0 });
+    expect(await memberUsage(t.app, key(alice.id), inGroup)).toEqual({ used: 560, inFlight: 0 });
   });
 
   it('Again under a clip of a job no longer known says it is too old, and charges nothing', async () => {
@@ -85,6 +88,6 @@ describe('telegram bot: Again', () => {
     const press = t.tg.press(clip.result, { text: AGAIN_LABEL }, alice);
     expect((await answerTo(t, press)).text).toMatch(/too old to make again: use \/video/);
     expect(t.rh.submitCount() + t.rw.submitCount()).toBe(1);
-    expect((await t.app.quota.usage(key(alice.id))).used).toBe(1);
+    expect((await memberUsage(t.app, key(alice.id))).used).toBe(CLIP_CREDITS);
   });
 });

@@ -9,6 +9,7 @@ import {
   WHICH_TO_CANCEL,
 } from '../../../src/desk/content.js';
 import { PAID_NOTE } from '../../../src/desk/status.js';
+import { CLIP_CREDITS, memberUsage } from '../../helpers/harness.js';
 import {
   answerTo,
   buttonMatching,
@@ -93,8 +94,8 @@ describe('telegram bot: /cancel', () => {
     const bobsJob = (await buttonMatching(s.h, bobs, /Cancel|Stop/)).callback_data?.slice('cancel:'.length);
     expect((await s.h.desk.status(bobsJob as string))?.cancelling).toBe(false);
     expect(s.h.tg.message(bobChat.id, bobs.message_id)?.text).not.toMatch(/Stopp|Cancell/);
-    await waitFor(async () => (await s.h.app.quota.usage(aliceKey)).inFlight === 0);
-    expect((await s.h.app.quota.usage(aliceKey)).used).toBe(4);
+    await waitFor(async () => (await memberUsage(s.h.app, aliceKey)).inFlight === 0);
+    expect((await memberUsage(s.h.app, aliceKey)).used).toBe(4 * CLIP_CREDITS);
   });
 });
 
@@ -106,19 +107,21 @@ describe('telegram bot: the money rule', () => {
     expect((await answerTo(s.h, press)).text).toBe(CANCEL_ANSWERS.stopping);
     const shown = await stopped(s, status);
     expect(shown.text).toBe(
-      '⏹ Stopped.\nThe provider had already started on it, so it counts against your quota.',
+      '⏹ Stopped.\nThe provider had already started on it, so it counts against your quota.\nkling-2.5-turbo-pro · 5s · 175 credits',
     );
     expect(shown.reply_markup).toBeUndefined();
-    await waitFor(async () => (await s.h.app.quota.usage(aliceKey)).inFlight === 0);
+    await waitFor(async () => (await memberUsage(s.h.app, aliceKey)).inFlight === 0);
 
     for (const round of ['round two', 'round three']) {
       const request = s.h.tg.send({ chat: s.chat, from: s.alice, text: `/video ${round}` });
       const reply = await replyTo(s.h, s.chat, request);
-      expect(reply.text).toMatch(/You've used your 1 videos for today/);
+      expect(reply.text).toMatch(
+        /^This clip costs 175 credits and you have 0 credits of your 175 left today\./,
+      );
       expect(reply.reply_markup).toBeUndefined();
     }
     expect(s.h.rh.submitCount() + s.h.rw.submitCount()).toBe(1);
-    expect((await s.h.app.quota.usage(aliceKey)).used).toBe(1);
+    expect((await memberUsage(s.h.app, aliceKey)).used).toBe(CLIP_CREDITS);
   });
 
   it('a cancel before the provider has the task stops it and gives the unit back', async () => {
@@ -136,10 +139,12 @@ describe('telegram bot: the money rule', () => {
     expect((await answerTo(s.h, press)).text).toBe(CANCEL_ANSWERS.cancelling);
     held.release();
     const cancelled = await messageMatching(s.h, s.chat.id, status.message_id, /^🚫 Cancelled\./);
-    expect(cancelled.text).toBe('🚫 Cancelled.\nThis one did not count against your quota.');
+    expect(cancelled.text).toBe(
+      '🚫 Cancelled.\nThis one did not count against your quota.\nkling-2.5-turbo-pro · 5s · 175 credits given back',
+    );
     await videoFor(s.h, first);
-    await waitFor(async () => (await s.h.app.quota.usage(aliceKey)).inFlight === 0);
-    expect((await s.h.app.quota.usage(aliceKey)).used).toBe(1);
+    await waitFor(async () => (await memberUsage(s.h.app, aliceKey)).inFlight === 0);
+    expect((await memberUsage(s.h.app, aliceKey)).used).toBe(CLIP_CREDITS);
     expect(s.h.rh.submitCount() + s.h.rw.submitCount()).toBe(1);
   });
 });

@@ -9,7 +9,7 @@ import { userKey } from '../../../src/core/request.js';
 import { CANCEL_ANSWERS } from '../../../src/desk/content.js';
 import { AGAIN_LABEL } from '../../../src/desk/delivered.js';
 import { cancelKey } from '../../../src/jobs/queues.js';
-import { everythingSent } from '../../helpers/harness.js';
+import { CLIP_CREDITS, everythingSent, memberUsage } from '../../helpers/harness.js';
 import { clipMp4 } from '../../helpers/media.js';
 import {
   messageMatching,
@@ -59,9 +59,11 @@ describe('telegram bot: quota, cancel and failures', () => {
     await videoFor(s.h, first);
     const second = s.h.tg.send({ chat: s.chat, from: s.alice, text: '/video a second fox' });
     const reply = await replyTo(s.h, s.chat, second);
-    expect(reply.text).toMatch(/used your 1 videos for today.*resets at 00:00 UTC/);
+    expect(reply.text).toBe(
+      'This clip costs 175 credits and you have 0 credits of your 175 left today. They reset at 00:00 UTC.',
+    );
     expect(s.h.rh.submitCount()).toBe(1);
-    expect((await s.h.app.quota.usage(aliceKey)).used).toBe(1);
+    expect((await memberUsage(s.h.app, aliceKey)).used).toBe(CLIP_CREDITS);
   });
 
   it('Cancel by anyone but the requester is refused; by the requester after submit it stops, still charged', async () => {
@@ -93,8 +95,8 @@ describe('telegram bot: quota, cancel and failures', () => {
     const stopped = await messageMatching(s.h, group.id, status.message_id, /^⏹ Stopped\./);
     expect(stopped.text).toMatch(/counts against your quota/);
     expect(stopped.reply_markup).toBeUndefined();
-    await waitFor(async () => (await s.h.app.quota.usage(aliceKey)).inFlight === 0);
-    expect((await s.h.app.quota.usage(aliceKey)).used).toBe(1);
+    await waitFor(async () => (await memberUsage(s.h.app, aliceKey)).inFlight === 0);
+    expect((await memberUsage(s.h.app, aliceKey, `telegram:${group.id}`)).used).toBe(CLIP_CREDITS);
     expect(s.h.tg.calls('sendVideo')).toHaveLength(0);
   });
 
@@ -111,10 +113,10 @@ describe('telegram bot: quota, cancel and failures', () => {
     const failed = await messageMatching(s.h, s.chat.id, status.message_id, /^❌/);
     expect(failed.text).toMatch(/content filter rejected this request/);
     expect(failed.text).toMatch(/did not count against your quota/);
-    expect((await s.h.app.quota.usage(aliceKey)).used).toBe(0);
+    expect((await memberUsage(s.h.app, aliceKey)).used).toBe(0);
   });
 
-  it('when the bot that posted the status is gone, the worker shows the outcome in it', async () => {
+  it('when the bot that posted the status is gone, the worker shows the outcome and the cost in it', async () => {
     const s = await scene({ pollsToComplete: 20 });
     const request = s.h.tg.send({ chat: s.chat, from: s.alice, text: '/video a fox, unattended' });
     const status = await statusOf(s.h, s.chat, request);
@@ -125,6 +127,7 @@ describe('telegram bot: quota, cancel and failures', () => {
     await s.h.app.redis.del(...beats);
     await videoFor(s.h, request);
     const shown = await messageMatching(s.h, s.chat.id, status.message_id, /^✅ Done/);
+    expect(shown.text).toBe('✅ Done: your clip is below.\nkling-2.5-turbo-pro · 5s · 175 credits');
     expect(shown.reply_markup).toBeUndefined();
   });
 
@@ -227,16 +230,24 @@ describe('telegram bot: delivery and rate limits', () => {
 });
 
 describe('telegram bot: commands and modes', () => {
-  it('sets its command list at start and answers /start, /help, /models and /quota', async () => {
+  it('sets its command lists at start (members, and admins with /admin) and answers /start, /help, /models and /quota', async () => {
     const s = await scene();
     expect(s.h.tg.commands()).toEqual(botCommands(CATALOG));
+    expect(s.h.tg.commands().map((c) => c.command)).not.toContain('admin');
+    expect(s.h.tg.commands({ type: 'all_chat_administrators' })).toEqual(botCommands(CATALOG, true));
+    expect(s.h.tg.commands({ type: 'all_chat_administrators' }).at(-1)).toEqual({
+      command: 'admin',
+      description: 'Settings, limits and moderation (admins only)',
+    });
     const start = s.h.tg.send({ chat: s.chat, from: s.alice, text: '/start' });
     expect((await replyTo(s.h, s.chat, start)).text).toMatch(/\/video/);
     const models = s.h.tg.send({ chat: s.chat, from: s.alice, text: '/models' });
     const modelsReply = (await replyTo(s.h, s.chat, models)).text ?? '';
     for (const id of ['kling-2.5-turbo-pro', 'kling-o1', 'kling-o3-pro']) expect(modelsReply).toContain(id);
     const quota = s.h.tg.send({ chat: s.chat, from: s.alice, text: '/quota' });
-    expect((await replyTo(s.h, s.chat, quota)).text).toMatch(/0 of 5|5 left/);
+    expect((await replyTo(s.h, s.chat, quota)).text).toMatch(
+      /^🎬 875 credits left today\n\n≈ 5 clips of kling-2\.5-turbo-pro \(175 credits each\)\.\nUsed today: 0 of 875 credits\.\nResets at 00:00 UTC/,
+    );
   });
 
   it('in webhook mode it registers a secret route and takes updates there, refusing a wrong secret', async () => {

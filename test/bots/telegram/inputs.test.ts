@@ -1,6 +1,7 @@
 import type { Message } from 'grammy/types';
 import { describe, expect, it } from 'vitest';
 import type { RunningHubFake } from '../../fakes/runninghub.js';
+import { memberUsage } from '../../helpers/harness.js';
 import { clipMp4, documentPdf, makePng } from '../../helpers/media.js';
 import {
   messageMatching,
@@ -84,10 +85,10 @@ describe('telegram bot: the reference video', () => {
     const status = await statusOf(t, chat, parts[0] as Message);
     const failed = await messageMatching(t, chat.id, status.message_id, /^❌/);
     expect(failed.text).toBe(
-      '❌ Failed.\nThe video is 12 seconds long; the most is 10 seconds.\nThis one did not count against your quota.',
+      '❌ Failed.\nThe video is 12 seconds long; the most is 10 seconds.\nThis one did not count against your quota.\nkling-o3-pro · 5s · 360 credits given back',
     );
     expect(t.rh.submitCount() + t.rw.submitCount()).toBe(0);
-    expect((await t.app.quota.usage('telegram:1001')).used).toBe(0);
+    expect((await memberUsage(t.app, 'telegram:1001')).used).toBe(0);
   });
 
   it('a video with /video is answered with the models that take one', async () => {

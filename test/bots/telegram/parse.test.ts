@@ -359,6 +359,7 @@ describe('parseCommand with the desk', () => {
       {
         command: 'video',
         requester: { platform: 'telegram', userId: '1' },
+        place: { platform: 'telegram' },
         target: { platform: 'telegram', data: { chatId: 1, messageId: 1 } },
         prompt,
         settings,

@@ -5,7 +5,7 @@ import { waitFor } from '../../helpers/wait.js';
 const scene = telegramScenes();
 
 describe('telegram bot: the live status', () => {
-  it('shows the ETA while the provider reports progress, then the outcome', async () => {
+  it("shows the clip's cost and the ETA while the provider reports progress, then the outcome and the cost", async () => {
     const { h: t, alice, chat } = await scene();
     // The provider takes 4 s and reports its percent as it goes.
     t.rh.generationMs = 4_000;
@@ -16,12 +16,17 @@ describe('telegram bot: the live status', () => {
       { what: 'a status with an ETA' },
     );
     expect(eta).toMatch(
-      /^🎬 Generating… [▓░]{10} \d+%\nkling-2\.5-turbo-pro · 5s · \d+s · about \d+s left\n/,
+      /^🎬 Generating… [▓░]{10} \d+%\nkling-2\.5-turbo-pro · 5s · 175 credits · \d+s · about \d+s left\n/,
     );
     expect(eta).toContain('The provider has started on it: stopping it now still counts against your quota.');
+    expect(statusTexts(t, chat.id, status.message_id)[0]).toBe(
+      '⏳ Queued — #1 in line\nkling-2.5-turbo-pro · 5s · 175 credits',
+    );
     await videoFor(t, request);
     await waitFor(() =>
-      /^✅ Done in \d+s: your clip is below\.$/.test(t.tg.message(chat.id, status.message_id)?.text ?? ''),
+      /^✅ Done in \d+s: your clip is below\.\nkling-2\.5-turbo-pro · 5s · 175 credits$/.test(
+        t.tg.message(chat.id, status.message_id)?.text ?? '',
+      ),
     );
   });
 });

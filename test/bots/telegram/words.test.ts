@@ -56,6 +56,7 @@ function check(line: string, images: number, video = false) {
     {
       command,
       requester: { platform: 'telegram', userId: '1' },
+      place: { platform: 'telegram' },
       target: { platform: 'telegram', data: { chatId: 1, messageId: 1 } },
       ...parsed.value,
       attachments: attachments(images, video),
@@ -66,7 +67,9 @@ function check(line: string, images: number, video = false) {
 
 describe('the help', () => {
   it('explains every command', () => {
-    for (const c of ['/video', '/reference', '/models', '/quota', '/cancel']) expect(help).toContain(c);
+    for (const c of ['/video', '/reference', '/models', '/quota', '/history', '/cancel', '/admin']) {
+      expect(help).toContain(c);
+    }
   });
 
   it('explains the ways to give /video images, and /reference its photos and video', () => {
@@ -186,25 +189,38 @@ describe('the quota text', () => {
     kind: 'open',
     used: 0,
     inFlight: 0,
-    limit: 5,
-    left: 5,
+    limit: 875,
+    left: 875,
     resetsAt: MIDNIGHT,
+    clip: { model: 'kling-2.5-turbo-pro', credits: 175 },
     ...u,
   });
 
-  it('says what is left, what is used and when it resets', () => {
-    expect(docText(quotaDoc(open({ used: 2, left: 3 })), MIDNIGHT - (5 * HOUR + 12 * MINUTE))).toBe(
-      ['🎬 3 videos left.', '', 'Used today: 2 of 5.', 'Resets at 00:00 UTC (in 5h 12m).'].join('\n'),
+  it('says the credits left, about how many clips they buy, what is used and when it resets', () => {
+    expect(docText(quotaDoc(open({ used: 350, left: 525 })), MIDNIGHT - (5 * HOUR + 12 * MINUTE))).toBe(
+      [
+        '🎬 525 credits left today',
+        '',
+        '≈ 3 clips of kling-2.5-turbo-pro (175 credits each).',
+        'Used today: 350 of 875 credits.',
+        'Resets at 00:00 UTC (in 5h 12m).',
+      ].join('\n'),
     );
   });
 
-  it('counts queued and running videos as used, and says when none are left', () => {
-    expect(docText(quotaDoc(open({ used: 4, inFlight: 2, left: 1 })), MIDNIGHT - 30 * MINUTE)).toContain(
-      'Used today: 4 of 5 (2 in progress).\nResets at 00:00 UTC (in 30m).',
+  it('counts queued and running clips as used, and says when no credits are left', () => {
+    expect(docText(quotaDoc(open({ used: 700, inFlight: 2, left: 175 })), MIDNIGHT - 30 * MINUTE)).toContain(
+      'Used today: 700 of 875 credits (2 in progress).\nResets at 00:00 UTC (in 30m).',
     );
-    expect(docText(quotaDoc(open({ used: 5, left: 0 })), MIDNIGHT - 2 * HOUR)).toMatch(
-      /^⏳ No videos left today\./,
+    expect(docText(quotaDoc(open({ used: 875, left: 0 })), MIDNIGHT - 2 * HOUR)).toMatch(
+      /^⏳ No credits left today\./,
     );
+  });
+
+  it("counts a group's budget in the clips left, and says what is left of it", () => {
+    const text = docText(quotaDoc(open({ budget: { used: 1_000, limit: 1_200 } })), MIDNIGHT - HOUR);
+    expect(text).toContain('≈ 1 clip of kling-2.5-turbo-pro (175 credits each).');
+    expect(text).toContain('The budget here: 200 credits left of 1,200 today.');
   });
 
   it('leaves out the countdown once the reset time has passed', () => {
@@ -248,17 +264,20 @@ describe('telegram words', () => {
 });
 
 describe('the command menu', () => {
-  it('has the commands in menu order, each valid for setMyCommands', () => {
-    const commands = botCommands(CATALOG);
-    expect(commands.map((c) => c.command)).toEqual([
+  it("has the members' commands in menu order, and the admins' menu adds /admin; each valid for setMyCommands", () => {
+    const members = botCommands(CATALOG);
+    expect(members.map((c) => c.command)).toEqual([
       'video',
       'reference',
       'models',
       'quota',
+      'history',
       'cancel',
       'help',
     ]);
-    for (const c of commands) {
+    const admins = botCommands(CATALOG, true);
+    expect(admins.map((c) => c.command)).toEqual([...members.map((c) => c.command), 'admin']);
+    for (const c of admins) {
       expect(c.command).toMatch(/^[a-z0-9_]{1,32}$/);
       expect(c.description.length).toBeGreaterThanOrEqual(3);
       expect(c.description.length).toBeLessThanOrEqual(256);
