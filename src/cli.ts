@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { admin } from './cli/admin.js';
 import { CliError, type CliIo, type CliOptions, cliConfig, USAGE } from './cli/common.js';
 import { generate } from './cli/generate.js';
 import { registerCommands } from './cli/register-commands.js';
@@ -22,6 +23,7 @@ export async function runCli(
       return command ? 0 : 2;
     }
     if (command === 'generate') return await generate(cliConfig(env), rest, io, options);
+    if (command === 'admin') return await admin(env, rest, io);
     if (command === 'register-commands') return await registerCommands(env, rest, io);
     throw new CliError(`unknown command "${command}"\n${USAGE}`, 2);
   } catch (error) {

@@ -1,16 +1,32 @@
 import type { WorkerOptions } from 'bullmq';
 import { type Config, ConfigError, loadConfig } from '../config.js';
 
+/** The operator's commands (`reelay admin …`), as lines of the usage. */
+const ADMIN_COMMANDS = `       reelay admin spend [--days N]         credits by UTC day (the last 7, at most 90), and the cap
+       reelay admin cap [<credits>|off|env]  sets the service's daily cap at run time (off: none), or goes
+                                             back to SPEND_CAP_DAILY_CREDITS (env); alone, shows it
+       reelay admin pause | resume           the kill switch: new requests are refused, running jobs finish
+       reelay admin block | unblock <platform>:<user id>   across the whole service (telegram:42)
+       reelay admin ledger [--since <ISO date>] [--csv]    the ledger since then (default today, UTC)`;
+
+const ADMIN_NOTE = `admin: the operator's commands. They need only Redis (REDIS_URL, QUEUE_PREFIX), and record
+each change in the ledger as made by "operator".`;
+
+/** The admin part of the usage, shown with every bad admin argument. */
+export const ADMIN_USAGE = `usage: ${ADMIN_COMMANDS.trimStart()}\n${ADMIN_NOTE}`;
+
 export const USAGE = `usage: reelay generate --model <id> --prompt "…" --out clip.mp4
          [--first-frame a.png] [--last-frame b.png] [--reference r1.png --reference r2.png …]
          [--reference-video v.mp4] [--duration 10] [--aspect-ratio 9:16] [--mode std|pro]
          [--negative-prompt "…"] [--cfg-scale 0.5] [--sound]
        reelay register-commands [--guild <server id>]
+${ADMIN_COMMANDS}
 generate: one clip. Images may be local paths or http(s) URLs. Uses the same environment as the
 service (REDIS_URL, RUNNINGHUB_API_KEY, RUNWARE_API_KEY, …); does not count against user quotas.
 register-commands: replaces the Discord bot's slash commands with those built from the model
 catalog: everywhere, or in one server with --guild (shown there at once, for testing). Uses
-DISCORD_TOKEN and DISCORD_API_URL.`;
+DISCORD_TOKEN and DISCORD_API_URL.
+${ADMIN_NOTE}`;
 
 export interface CliIo {
   stdout: (line: string) => void;

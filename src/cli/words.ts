@@ -21,4 +21,5 @@ export const CLI_WORDS: Vocabulary = {
   },
   setting: (key) => SETTING_FLAGS[key],
   command: (name) => `reelay ${name}`,
+  community: 'server or group',
 };
