@@ -215,6 +215,37 @@ describe('the checks before any charge', () => {
   });
 });
 
+describe('races', () => {
+  /** 500 members each send one request at once; how many the desk took, and how many jobs exist. */
+  async function burst(
+    s: Scene,
+    place: Place,
+  ): Promise<{ accepted: number; refusals: string[]; jobs: number }> {
+    const results = await Promise.all(
+      Array.from({ length: 500 }, (_, i) => s.desk.submit(s.ask(person(String(10_000 + i)), { place }))),
+    );
+    const counts = await s.t.app.queues.generate.getJobCounts('waiting', 'delayed', 'active');
+    return {
+      accepted: results.filter((r) => r.ok).length,
+      refusals: [...new Set(results.flatMap((r) => (r.ok ? [] : [r.error.id])))],
+      jobs: Object.values(counts).reduce((a, b) => a + b, 0),
+    };
+  }
+
+  it('500 members at once against a service cap worth exactly 7 clips: exactly 7 are taken', async () => {
+    const s = await scene({ env: { SPEND_CAP_DAILY_CREDITS: String(7 * 175) } });
+    expect(await burst(s, g1)).toEqual({ accepted: 7, refusals: ['service-cap'], jobs: 7 });
+    expect((await s.t.app.credits.spend(1))[0]?.used).toBe(7 * 175);
+  });
+
+  it('500 members at once against a server budget worth exactly 7 clips: exactly 7 are taken', async () => {
+    const s = await scene();
+    expect((await s.admin(boss, 'budget', { credits: String(7 * 175 + 174) })).ok).toBe(true);
+    expect(await burst(s, g1)).toEqual({ accepted: 7, refusals: ['community-budget'], jobs: 7 });
+    expect(await s.t.app.credits.communityUsed('discord:1')).toBe(7 * 175);
+  });
+});
+
 describe('/admin', () => {
   it('refuses members, and in private chats everyone but operators; operators may do it anywhere', async () => {
     const { admin } = await scene();
