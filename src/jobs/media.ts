@@ -34,30 +34,37 @@ const DOWNLOAD_TIMEOUT_MS = 60_000;
 
 /**
  * Reads an HTTP response body, stopping as soon as it passes `maxBytes` so a 4 GB "photo" costs us
- * at most the limit. Throws a non-retryable MediaError with `image-too-large` then.
+ * at most the limit. Throws a non-retryable MediaError with `image-too-large` then. When the answer
+ * declares its length, the bytes go straight into one buffer of that size (one copy in memory, not
+ * the chunks plus their concatenation).
  */
 async function readCapped(response: Response, maxBytes: number): Promise<Uint8Array> {
-  const declared = Number(response.headers.get('content-length'));
+  const header = response.headers.get('content-length');
+  const declared = header === null || header.trim() === '' ? Number.NaN : Number(header);
   if (Number.isFinite(declared) && declared > maxBytes) {
     await response.body?.cancel();
     throw new MediaError(userError('image-too-large', { size: declared, max: maxBytes }), false, 'too large');
   }
+  const tooLarge = (size: number) =>
+    new MediaError(userError('image-too-large', { size, max: maxBytes }), false, 'too large');
+  if (!response.body) return Buffer.alloc(0);
+  const into = Number.isSafeInteger(declared) && declared >= 0 ? Buffer.allocUnsafe(declared) : undefined;
+  // Bytes in `into`; what does not fit there (a body longer than declared, or no declaration) is kept
+  // in `chunks` and joined at the end.
+  let filled = 0;
   const chunks: Uint8Array[] = [];
   let total = 0;
-  if (response.body) {
-    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-      total += chunk.byteLength;
-      if (total > maxBytes) {
-        throw new MediaError(
-          userError('image-too-large', { size: total, max: maxBytes }),
-          false,
-          'too large',
-        );
-      }
-      chunks.push(chunk);
-    }
+  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+    total += chunk.byteLength;
+    if (total > maxBytes) throw tooLarge(total);
+    if (into && chunks.length === 0 && filled + chunk.byteLength <= into.byteLength) {
+      into.set(chunk, filled);
+      filled += chunk.byteLength;
+    } else chunks.push(chunk);
   }
-  return Buffer.concat(chunks);
+  if (!into) return Buffer.concat(chunks, total);
+  if (chunks.length === 0) return into.subarray(0, filled);
+  return Buffer.concat([into.subarray(0, filled), ...chunks], total);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ProviderError } from './errors.js';
 
 /** The transport providers use: the global `fetch` (undici) unless a test or caller injects another. */
@@ -102,4 +103,63 @@ export function errorForStatus(
   if (status === 404) return new ProviderError('not-found', message, base);
   if (status >= 400) return new ProviderError('bad-request', message, base);
   return undefined;
+}
+
+/** Slices of bytes we hold are sent in views of at most this size (no copy of the whole). */
+const SLICE_BYTES = 256 * 1024;
+
+/** `bytes` in consecutive views of at most `size` bytes each: the same memory, not copies. */
+export function* slicesOf(bytes: Uint8Array, size = SLICE_BYTES): Generator<Uint8Array> {
+  for (let at = 0; at < bytes.byteLength; at += size) {
+    yield bytes.subarray(at, Math.min(at + size, bytes.byteLength));
+  }
+}
+
+/**
+ * The fetch options of a request body sent piece by piece as the socket takes it — views of bytes
+ * already in memory, or small encodings of them — so a large upload never exists twice in memory.
+ * `length` is the exact total of the pieces, sent as `Content-Length` (no chunked encoding, which
+ * some upload endpoints refuse). Redirects are refused: under fetch's default `follow`, undici tees
+ * the body to replay it after a 307/308 and so keeps a copy of every byte sent until the answer.
+ */
+export function streamedBody(
+  length: number,
+  pieces: Iterable<Uint8Array>,
+): { body: ReadableStream<Uint8Array>; duplex: 'half'; redirect: 'error'; contentLength: string } {
+  const iterator = pieces[Symbol.iterator]();
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const next = iterator.next();
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+    cancel() {
+      iterator.return?.();
+    },
+  });
+  return { body, duplex: 'half', redirect: 'error', contentLength: String(length) };
+}
+
+/** One file as a `multipart/form-data` body: its headers, then its bytes as they are, then the end. */
+export function multipartFile(
+  field: string,
+  file: { bytes: Uint8Array; contentType: string; filename: string },
+): { contentType: string; length: number; pieces: Iterable<Uint8Array> } {
+  const boundary = `----reelay${randomUUID().replace(/-/g, '')}`;
+  // Quoted as browsers and undici do: `"`, CR and LF percent-encoded.
+  const quote = (v: string) => v.replace(/"/g, '%22').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="${quote(field)}"; filename="${quote(file.filename)}"\r\n` +
+      `Content-Type: ${file.contentType}\r\n\r\n`,
+  );
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  return {
+    contentType: `multipart/form-data; boundary=${boundary}`,
+    length: head.byteLength + file.bytes.byteLength + tail.byteLength,
+    pieces: (function* () {
+      yield head;
+      yield* slicesOf(file.bytes);
+      yield tail;
+    })(),
+  };
 }

@@ -123,6 +123,7 @@ export async function startDiscordHarness(options: DiscordHarnessOptions = {}): 
       deliveries: {
         [DISCORD]: createDiscordDelivery({
           rest,
+          token: DC_TOKEN,
           store,
           logger: h.logger,
           ...(options.workerNow ? { now: options.workerNow } : {}),

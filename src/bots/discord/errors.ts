@@ -15,8 +15,17 @@ export const isDeadToken = (e: unknown): boolean =>
 export const isTooLarge = (e: unknown): boolean =>
   e instanceof DiscordAPIError && (Number(e.code) === TOO_LARGE_CODE || e.status === 413);
 
+/**
+ * A request to Discord that got no answer (network failure, time-out). Its message names the method
+ * and the route with any interaction token left out, so it can be shown as it is.
+ */
+export class DiscordTransportError extends Error {
+  override name = 'DiscordTransportError';
+}
+
 /** An API error for a log line or a job's failure reason: status, code and Discord's words; no URL, no token. */
 export function describeDiscordError(e: unknown): string {
+  if (e instanceof DiscordTransportError) return e.message;
   // The error's own message is Discord's words; its `url` (with the interaction token) is left out.
   if (e instanceof DiscordAPIError) return `${e.method.toUpperCase()} ${e.status} ${e.code}: ${e.message}`;
   if (e instanceof HTTPError) return `${e.method.toUpperCase()} ${e.status}: ${e.message}`;

@@ -5,6 +5,7 @@ import type { MediaSources } from '../../core/ports.js';
 import type { Logger } from '../../log.js';
 import type { ProviderDescriptor, VideoProvider } from '../../providers/provider.js';
 import type { Credits } from '../credits.js';
+import type { MemoryBudget } from '../memory-budget.js';
 import type { GeneratePayload, GenerateProgress, GenerateState } from '../payloads.js';
 import type { GenerateJob, Queues } from '../queues.js';
 
@@ -21,6 +22,11 @@ export interface GenerateDeps {
   catalog: readonly ModelSpec[];
   pollIntervalMs: number;
   logger: Logger;
+  /**
+   * The worker's byte budget: room is asked for before each input is downloaded, and given back once
+   * it is staged at the provider. Absent: not bounded.
+   */
+  memory?: MemoryBudget;
   /** When set, providers that take webhooks are told to POST completion hints to `${webhookBase}/…`. */
   webhookBase?: string;
   now?: () => number;

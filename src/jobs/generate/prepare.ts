@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { candidateRoutes } from '../../core/catalog.js';
 import { type UserError, userError } from '../../core/errors.js';
-import type { StagedMedia } from '../../providers/provider.js';
+import type { MediaRef } from '../../core/request.js';
+import type { Media, StagedMedia } from '../../providers/provider.js';
 import { loadImage, loadVideo } from '../media.js';
 import type { StateOf } from '../payloads.js';
 import type { StepContext } from './context.js';
@@ -28,26 +29,41 @@ export async function prepare(ctx: StepContext, state: StateOf<'prepare'>): Prom
   const provider = ctx.provider(route.provider);
   const { images } = ctx.data.request;
   const sources = ctx.deps.sources;
+  // Each input is held in memory from its download until the provider has it: within the worker's
+  // byte budget, asked for before the download and given back once staged (or failed).
+  const staging = (ref: MediaRef, cap: number, load: () => Promise<Media>): Promise<string> => {
+    const stage = async () => provider.stageMedia(await load());
+    const memory = ctx.deps.memory;
+    return memory ? memory.use(roomFor(ref, cap), stage) : stage();
+  };
   const staged: StagedMedia = {};
   if (images.first) {
-    staged.first = await provider.stageMedia(
-      await loadImage(images.first, model.images, 'first-frame', sources),
+    const ref = images.first;
+    staged.first = await staging(ref, model.images.maxBytes, () =>
+      loadImage(ref, model.images, 'first-frame', sources),
     );
   }
   if (images.last) {
-    staged.last = await provider.stageMedia(
-      await loadImage(images.last, model.images, 'last-frame', sources),
+    const ref = images.last;
+    staged.last = await staging(ref, model.images.maxBytes, () =>
+      loadImage(ref, model.images, 'last-frame', sources),
     );
   }
   if (images.references) {
     const refs: string[] = [];
     for (const [i, ref] of images.references.entries()) {
-      refs.push(await provider.stageMedia(await loadImage(ref, model.images, `reference-${i + 1}`, sources)));
+      refs.push(
+        await staging(ref, model.images.maxBytes, () =>
+          loadImage(ref, model.images, `reference-${i + 1}`, sources),
+        ),
+      );
     }
     staged.references = refs;
   }
-  if (images.video && model.referenceVideo) {
-    staged.video = await provider.stageMedia(await loadVideo(images.video, model.referenceVideo, sources));
+  const video = model.referenceVideo;
+  if (images.video && video) {
+    const ref = images.video;
+    staged.video = await staging(ref, video.maxBytes, () => loadVideo(ref, video, sources));
   }
   await ctx.save({
     step: 'submit',
@@ -59,3 +75,10 @@ export async function prepare(ctx: StepContext, state: StateOf<'prepare'>): Prom
   });
   return undefined;
 }
+
+/**
+ * The bytes one input holds while it is downloaded and staged: the size its platform declared, else
+ * the model's cap for it (the download never reads more than the cap).
+ */
+export const roomFor = (ref: MediaRef, cap: number): number =>
+  ref.size !== undefined && ref.size > 0 ? Math.min(ref.size, cap) : cap;

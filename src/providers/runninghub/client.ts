@@ -1,5 +1,5 @@
 import { ProviderError } from '../errors.js';
-import { isRecord, type JsonResponse, requestJson } from '../http.js';
+import { isRecord, type JsonResponse, multipartFile, requestJson, streamedBody } from '../http.js';
 import {
   type CallOptions,
   DEFAULT_TIMEOUT_MS,
@@ -177,13 +177,17 @@ export function createRunningHub(options: ProviderConnection): VideoProvider {
     clientTaskIds: false,
 
     async stageMedia(media: Media, callOptions?: CallOptions): Promise<string> {
-      const form = new FormData();
-      const blob = new Blob([media.bytes], { type: media.contentType });
-      form.append('file', blob, media.filename);
+      // Sent from the bytes the worker holds, as they are (a Blob or FormData would copy them).
+      const form = multipartFile('file', media);
+      const { contentLength, ...streamed } = streamedBody(form.length, form.pieces);
       const body = await call(
         'upload',
         '/openapi/v2/media/upload/binary',
-        { method: 'POST', headers: auth, body: form },
+        {
+          method: 'POST',
+          headers: { ...auth, 'content-type': form.contentType, 'content-length': contentLength },
+          ...streamed,
+        },
         callOptions,
       );
       const data = isRecord(body.data) ? body.data : undefined;

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { ProviderError } from '../errors.js';
-import { isRecord, type JsonResponse, parseRetryAfter, requestJson } from '../http.js';
+import {
+  isRecord,
+  type JsonResponse,
+  parseRetryAfter,
+  requestJson,
+  slicesOf,
+  streamedBody,
+} from '../http.js';
 import {
   type CallOptions,
   DEFAULT_TIMEOUT_MS,
@@ -69,6 +76,15 @@ export function createRunware(options: ProviderConnection): VideoProvider {
     classify({ code: '', message: `${what}: HTTP ${res.status}`, taskUUID: undefined }, res);
 
   async function post(tasks: Record<string, unknown>[], limitMs: number, call?: CallOptions) {
+    return send({ body: JSON.stringify(tasks) }, limitMs, call);
+  }
+
+  async function send(
+    body: Pick<RequestInit, 'body' | 'duplex' | 'redirect'> & { contentLength?: string },
+    limitMs: number,
+    call?: CallOptions,
+  ) {
+    const { contentLength, ...init } = body;
     return requestJson(
       baseUrl,
       {
@@ -77,8 +93,9 @@ export function createRunware(options: ProviderConnection): VideoProvider {
           authorization: `Bearer ${apiKey}`,
           'content-type': 'application/json',
           accept: 'application/json',
+          ...(contentLength === undefined ? {} : { 'content-length': contentLength }),
         },
-        body: JSON.stringify(tasks),
+        ...init,
       },
       {
         provider: 'runware',
@@ -103,8 +120,8 @@ export function createRunware(options: ProviderConnection): VideoProvider {
       throw badRequest(`runware: cannot upload ${type || 'untyped media'} (${media.filename}), only images`);
     }
     const taskUUID = randomUUID();
-    const image = `data:${type};base64,${Buffer.from(media.bytes).toString('base64')}`;
-    const res = await post([{ taskType: 'imageUpload', taskUUID, image }], uploadTimeoutMs, call);
+    const upload = imageUploadBody(taskUUID, type, media.bytes);
+    const res = await send(streamedBody(upload.length, upload.pieces), uploadTimeoutMs, call);
     const { items, errors } = envelope(res.body);
     throwIfRefused(res, errors, 'imageUpload');
     const item = items.find((i) => i.taskUUID === taskUUID) ?? items[0];
@@ -194,4 +211,34 @@ export function createRunware(options: ProviderConnection): VideoProvider {
   }
 
   return { name: 'runware', clientTaskIds: true, stageMedia, submit, check };
+}
+
+/** Bytes encoded per base64 piece: a multiple of 3, so the pieces join into one valid base64 string. */
+const BASE64_SLICE = 3 * 64 * 1024;
+
+/**
+ * The `imageUpload` task as a JSON body made while it is sent: the image as a data URI whose base64
+ * is encoded a slice at a time from the bytes the worker holds, so neither the base64 text nor the
+ * JSON around it ever exists whole in memory. Base64 needs no JSON escaping.
+ */
+export function imageUploadBody(
+  taskUUID: string,
+  type: string,
+  bytes: Uint8Array,
+): { length: number; pieces: Iterable<Uint8Array> } {
+  // The image is the last field, so the JSON ends with its closing quote and `}]`.
+  const json = JSON.stringify([{ taskType: 'imageUpload', taskUUID, image: `data:${type};base64,` }]);
+  const cut = json.length - '"}]'.length;
+  const head = Buffer.from(json.slice(0, cut));
+  const tail = Buffer.from(json.slice(cut));
+  return {
+    length: head.byteLength + 4 * Math.ceil(bytes.byteLength / 3) + tail.byteLength,
+    pieces: (function* () {
+      yield head;
+      for (const slice of slicesOf(bytes, BASE64_SLICE)) {
+        yield Buffer.from(Buffer.from(slice.buffer, slice.byteOffset, slice.byteLength).toString('base64'));
+      }
+      yield tail;
+    })(),
+  };
 }
