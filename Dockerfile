@@ -18,6 +18,10 @@ RUN npm run build
 # Production dependencies and the compiled code only, run as the unprivileged `node` user.
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
+# ffmpeg compresses clips over a platform's upload limit and probes every clip (Debian's package).
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends ffmpeg \
+  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { JobsOptions, WorkerOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { CATALOG } from './catalog/models.js';
@@ -13,9 +14,12 @@ import { createFileDelivery, FILE_PLATFORM } from './jobs/file-delivery.js';
 import { createIntake, type Intake } from './jobs/intake.js';
 import { defaultMemberLimit } from './jobs/limits.js';
 import { createUrlSource } from './jobs/media.js';
+import { MemoryBudget } from './jobs/memory-budget.js';
 import { createQueues, type Queues, settleWithin } from './jobs/queues.js';
 import { startWorkers, type Workers } from './jobs/worker.js';
 import type { Logger } from './log.js';
+import type { FfmpegPaths } from './media/ffmpeg.js';
+import { TranscodePool } from './media/pool.js';
 import type { Fetch } from './providers/http.js';
 import type { VideoProvider } from './providers/provider.js';
 import { catalogProblems, createProviders, PROVIDERS } from './providers/registry.js';
@@ -37,6 +41,11 @@ export interface AppOptions {
   intakeRedisBudgetMs?: number;
   /** Transport for providers and downloads; the global fetch by default. */
   fetch?: Fetch;
+  /**
+   * Where ffmpeg and ffprobe are (`findFfmpeg`, at start): workers compress clips over a platform's
+   * upload limit and probe every clip. Undefined: none, so such clips go as links.
+   */
+  ffmpeg?: FfmpegPaths;
   /** Per-call time limit of provider requests (tests shorten it to exercise time-outs). */
   providerTimeoutMs?: number;
   now?: () => number;
@@ -110,6 +119,10 @@ export function createApp(options: AppOptions): App {
     ...(options.now ? { now: options.now } : {}),
   });
   const started: Workers[] = [];
+  // One byte budget for the process, whatever the number of workers started (WORKER_MEMORY_BUDGET_MB).
+  const memory = new MemoryBudget(config.workerMemoryBudgetBytes);
+  // One pool for the process: transcodes are CPU-bound, whatever the deliver concurrency.
+  const transcodes = new TranscodePool(config.transcode.concurrency ?? availableParallelism());
 
   return {
     config,
@@ -155,6 +168,7 @@ export function createApp(options: AppOptions): App {
           catalog,
           pollIntervalMs: config.pollIntervalMs,
           logger,
+          memory,
           ...(config.publicUrl ? { webhookBase: config.publicUrl } : {}),
           ...(options.now ? { now: options.now } : {}),
         },
@@ -163,6 +177,12 @@ export function createApp(options: AppOptions): App {
           descriptors: PROVIDERS,
           logger,
           ...(options.fetch ? { fetch: options.fetch } : {}),
+          clipTools: {
+            ffmpeg: options.ffmpeg,
+            pool: transcodes,
+            timeoutMs: config.transcode.timeoutMs,
+            logger,
+          },
         },
         ...(options.workerOptions ? { workerOptions: options.workerOptions } : {}),
       });

@@ -106,11 +106,17 @@ const schema = z.object({
   ALLOW_PRIVATE_CHATS: withDefault(booleanSchema, 'true'),
   REELAY_OPERATORS: operatorsSchema,
   BLOCKED_WORDS_FILE: optionalString,
+  FFMPEG_PATH: optionalString,
+  FFPROBE_PATH: optionalString,
+  TRANSCODE_CONCURRENCY: optionalInt(1, 64, 'from 1 to 64'),
+  TRANSCODE_TIMEOUT_S: withDefault(intIn(10, 3_600, 'of seconds from 10 to 3600'), '600'),
+  TELEGRAM_MAX_UPLOAD_MB: withDefault(intIn(1, 2_000, 'of MB from 1 to 2000'), '50'),
   JOB_DEADLINE_MS: withDefault(
     intIn(1_000, 24 * 3_600_000, 'of milliseconds from 1000 to 86400000'),
     String(30 * 60_000),
   ),
   WORKER_CONCURRENCY: withDefault(intIn(1, 1000, 'from 1 to 1000'), '50'),
+  WORKER_MEMORY_BUDGET_MB: withDefault(intIn(16, 65_536, 'of MB from 16 to 65536'), '512'),
   QUEUE_PREFIX: withDefault(
     z.string().regex(/^[A-Za-z0-9_{}.-]+$/, { message: 'expected letters, digits, _ . - { } only' }),
     'reelay',
@@ -161,8 +167,21 @@ export interface Config {
   access: { allowPrivate: boolean; operators: string[] };
   /** `BLOCKED_WORDS_FILE`: the operator's global list of blocked words, one a line. */
   blockedWordsFile: string | undefined;
+  /**
+   * Clips over a platform's upload limit are compressed to fit with ffmpeg: where it is
+   * (`FFMPEG_PATH`, `FFPROBE_PATH`; else PATH), how many transcodes a worker runs at once
+   * (`TRANSCODE_CONCURRENCY`; undefined: one per core) and for how long at most.
+   */
+  transcode: { ffmpegPath?: string; ffprobePath?: string; concurrency?: number; timeoutMs: number };
+  /** `TELEGRAM_MAX_UPLOAD_MB`: the Bot API's upload limit (50 MB; up to 2000 with a local Bot API server). */
+  telegramMaxUploadBytes: number;
   jobDeadlineMs: number;
   workerConcurrency: number;
+  /**
+   * `WORKER_MEMORY_BUDGET_MB`: the most bytes a worker process's steps hold in memory at once (input
+   * downloads); steps wait for room beyond it.
+   */
+  workerMemoryBudgetBytes: number;
   queuePrefix: string;
   logLevel: (typeof LOG_LEVELS)[number];
 }
@@ -244,8 +263,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     userCooldownS: e.USER_COOLDOWN_S,
     access: { allowPrivate: e.ALLOW_PRIVATE_CHATS, operators: e.REELAY_OPERATORS ?? [] },
     blockedWordsFile: e.BLOCKED_WORDS_FILE,
+    transcode: {
+      ...(e.FFMPEG_PATH ? { ffmpegPath: e.FFMPEG_PATH } : {}),
+      ...(e.FFPROBE_PATH ? { ffprobePath: e.FFPROBE_PATH } : {}),
+      ...(e.TRANSCODE_CONCURRENCY ? { concurrency: e.TRANSCODE_CONCURRENCY } : {}),
+      timeoutMs: e.TRANSCODE_TIMEOUT_S * 1_000,
+    },
+    telegramMaxUploadBytes: e.TELEGRAM_MAX_UPLOAD_MB * 1024 * 1024,
     jobDeadlineMs: e.JOB_DEADLINE_MS,
     workerConcurrency: e.WORKER_CONCURRENCY,
+    workerMemoryBudgetBytes: e.WORKER_MEMORY_BUDGET_MB * 1024 * 1024,
     queuePrefix: e.QUEUE_PREFIX,
     logLevel: e.LOG_LEVEL,
   };

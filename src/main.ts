@@ -16,6 +16,7 @@ import { loadBlockedWords } from './desk/moderation.js';
 import { createStatusStore } from './desk/status-store.js';
 import { startHttpServer } from './http/server.js';
 import { createLogger } from './log.js';
+import { findFfmpeg } from './media/ffmpeg.js';
 
 /**
  * The composition root: config → connections → roles → graceful shutdown. Nothing else in the
@@ -38,7 +39,20 @@ async function main(): Promise<void> {
     ...Object.values(config.platforms).map((p) => p.token),
     ...Object.values(config.providers).map((p) => p.apiKey),
   ]);
-  const app = createApp({ config, logger });
+  // Workers compress clips over a platform's upload limit with ffmpeg, and probe every clip.
+  const ffmpeg = config.roles.includes('worker')
+    ? await findFfmpeg({
+        ...(config.transcode.ffmpegPath ? { FFMPEG_PATH: config.transcode.ffmpegPath } : {}),
+        ...(config.transcode.ffprobePath ? { FFPROBE_PATH: config.transcode.ffprobePath } : {}),
+      })
+    : undefined;
+  if (config.roles.includes('worker') && !ffmpeg) {
+    logger.warn(
+      { FFMPEG_PATH: config.transcode.ffmpegPath ?? null },
+      'ffmpeg/ffprobe not found: clips over a platform upload limit will be posted as links (install ffmpeg, or set FFMPEG_PATH)',
+    );
+  }
+  const app = createApp({ config, logger, ...(ffmpeg ? { ffmpeg } : {}) });
   logger.info(
     {
       credits: app.memberLimit.credits,
@@ -66,12 +80,18 @@ async function main(): Promise<void> {
   if (tg.token) {
     const api = createTelegramApi({ token: tg.token, apiRoot: tg.apiUrl });
     sources[TELEGRAM] = createTelegramSource({ api, token: tg.token, apiRoot: tg.apiUrl });
-    deliveries[TELEGRAM] = createTelegramDelivery({ api, store: tgStore, logger, token: tg.token });
+    deliveries[TELEGRAM] = createTelegramDelivery({
+      api,
+      store: tgStore,
+      logger,
+      token: tg.token,
+      uploadLimit: config.telegramMaxUploadBytes,
+    });
   }
   if (dc.token) {
     const rest = new REST({ api: dc.apiUrl }).setToken(dc.token);
     sources[DISCORD] = createDiscordSource({ rest });
-    deliveries[DISCORD] = createDiscordDelivery({ rest, store: dcStore, logger });
+    deliveries[DISCORD] = createDiscordDelivery({ rest, token: dc.token, store: dcStore, logger });
   }
   let globalWords: string[] = [];
   if (config.blockedWordsFile) {

@@ -19,6 +19,33 @@ function problemsOf(env: Record<string, string | undefined>): string[] {
 const about = (problems: string[], variable: string): string[] =>
   problems.filter((p) => p.startsWith(`${variable}:`));
 
+describe('transcoding settings', () => {
+  it('reads where ffmpeg is, how many transcodes run at once, for how long, and the Telegram upload limit', () => {
+    const c = loadConfig({
+      ...BASE,
+      FFMPEG_PATH: '/opt/ffmpeg/bin/ffmpeg',
+      FFPROBE_PATH: '/opt/ffmpeg/bin/ffprobe',
+      TRANSCODE_CONCURRENCY: '3',
+      TRANSCODE_TIMEOUT_S: '120',
+      TELEGRAM_MAX_UPLOAD_MB: '2000',
+    });
+    expect(c.transcode).toEqual({
+      ffmpegPath: '/opt/ffmpeg/bin/ffmpeg',
+      ffprobePath: '/opt/ffmpeg/bin/ffprobe',
+      concurrency: 3,
+      timeoutMs: 120_000,
+    });
+    expect(c.telegramMaxUploadBytes).toBe(2000 * 1024 * 1024);
+    expect(about(problemsOf({ ...BASE, TRANSCODE_CONCURRENCY: '0' }), 'TRANSCODE_CONCURRENCY')).toHaveLength(
+      1,
+    );
+    expect(about(problemsOf({ ...BASE, TRANSCODE_TIMEOUT_S: '5' }), 'TRANSCODE_TIMEOUT_S')).toHaveLength(1);
+    expect(
+      about(problemsOf({ ...BASE, TELEGRAM_MAX_UPLOAD_MB: 'big' }), 'TELEGRAM_MAX_UPLOAD_MB'),
+    ).toHaveLength(1);
+  });
+});
+
 describe('loadConfig defaults', () => {
   it('fills every documented default from an environment with only a provider key', () => {
     expect(loadConfig(BASE)).toEqual({
@@ -42,8 +69,11 @@ describe('loadConfig defaults', () => {
       userCooldownS: 0,
       access: { allowPrivate: true, operators: [] },
       blockedWordsFile: undefined,
+      transcode: { timeoutMs: 600_000 },
+      telegramMaxUploadBytes: 50 * 1024 * 1024,
       jobDeadlineMs: 30 * 60_000,
       workerConcurrency: 50,
+      workerMemoryBudgetBytes: 512 * 1024 * 1024,
       queuePrefix: 'reelay',
       logLevel: 'info',
     });
@@ -289,6 +319,15 @@ describe('loadConfig: access', () => {
   });
 });
 
+describe('loadConfig: WORKER_MEMORY_BUDGET_MB', () => {
+  it('is read in MB, from 16 to 65536, as bytes', () => {
+    expect(loadConfig({ ...BASE, WORKER_MEMORY_BUDGET_MB: '16' }).workerMemoryBudgetBytes).toBe(
+      16 * 1024 * 1024,
+    );
+    expect(loadConfig({ ...BASE, WORKER_MEMORY_BUDGET_MB: '65536' }).workerMemoryBudgetBytes).toBe(2 ** 36);
+  });
+});
+
 describe('loadConfig: BLOCKED_WORDS_FILE', () => {
   it('is unset by default and kept as given (read at start, not here)', () => {
     expect(loadConfig(BASE).blockedWordsFile).toBeUndefined();
@@ -339,6 +378,9 @@ describe('loadConfig errors', () => {
     ['DISCORD_API_URL', 'discord'],
     ['TELEGRAM_API_URL', 'ws://127.0.0.1'],
     ['PUBLIC_URL', 'not a url'],
+    ['WORKER_MEMORY_BUDGET_MB', '15'],
+    ['WORKER_MEMORY_BUDGET_MB', '65537'],
+    ['WORKER_MEMORY_BUDGET_MB', '0.5'],
   ])('%s=%j is one problem naming the variable', (variable, value) => {
     const problems = problemsOf({ ...BASE, [variable]: value });
     expect(problems).toHaveLength(1);

@@ -72,7 +72,7 @@ describe('the service process (npm start runs this)', () => {
     expect(run.out.stderr).toContain('no-such-words.txt');
   });
 
-  it('logs at start which daily credits are in force, and warns when no service cap is set', async () => {
+  it('logs at start which daily credits are in force, and warns when no service cap is set or ffmpeg is missing', async () => {
     h = await startHarness({ workers: false });
     const words = h.out('words.txt');
     await writeFile(words, '# the operator’s list\nnasty\n\nhot dog\n');
@@ -95,7 +95,11 @@ describe('the service process (npm start runs this)', () => {
         .split('\n')
         .map((l) => JSON.parse(l) as Record<string, unknown>);
     };
-    const byVideos = await logsOf({ QUOTA_DAILY_VIDEOS: '4' });
+    const byVideos = await logsOf({ QUOTA_DAILY_VIDEOS: '4', FFMPEG_PATH: h.out('no-such-ffmpeg') });
+    // Without ffmpeg, one warning says oversize clips will go as links.
+    expect(byVideos.filter((l) => String(l.msg).startsWith('ffmpeg/ffprobe not found'))).toEqual([
+      expect.objectContaining({ level: 40, msg: expect.stringContaining('posted as links') }),
+    ]);
     expect(byVideos).toContainEqual(
       expect.objectContaining({
         msg: 'daily credits per member',
@@ -116,6 +120,7 @@ describe('the service process (npm start runs this)', () => {
       expect.objectContaining({ msg: 'daily credits per member', credits: 900, from: 'QUOTA_DAILY_CREDITS' }),
     );
     expect(byCredits.some((l) => String(l.msg).includes('SPEND_CAP_DAILY_CREDITS is not set'))).toBe(false);
+    expect(byCredits.some((l) => String(l.msg).startsWith('ffmpeg/ffprobe not found'))).toBe(false);
   });
 
   it('starts the worker and http roles, serves health, and stops cleanly on SIGTERM', async () => {

@@ -45,6 +45,12 @@ export interface ClipFile {
   sourceUrl: string;
   /** Until when `sourceUrl` is expected to work (epoch ms), from the provider's documented lifetime. */
   sourceExpiresAt?: number;
+  /** What ffprobe says of the file (absent without ffmpeg): platforms show the length and shape. */
+  video?: { durationS: number; width: number; height: number; codec: string };
+  /** A JPEG frame of the clip, for platforms that take a thumbnail (absent without ffmpeg). */
+  thumbnailPath?: string;
+  /** The provider's clip was transcoded to fit the target's upload limit; its size before. */
+  compressedFrom?: number;
 }
 
 export interface DeliveryContext {
@@ -70,6 +76,11 @@ export interface Failure {
  * Implementations must be safe to call again after a crash mid-call (a retried delivery).
  */
 export interface ChatDelivery {
+  /**
+   * The most bytes a clip may have to be uploaded to this target. A larger clip is compressed to fit
+   * first (with ffmpeg), or, when nothing fits, handed over as it is for the delivery to post as a link.
+   */
+  uploadLimit?(ctx: DeliveryContext): number;
   deliverClip(ctx: DeliveryContext, clip: ClipFile): Promise<void>;
   deliverFailure(ctx: DeliveryContext, failure: Failure): Promise<void>;
 }

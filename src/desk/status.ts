@@ -48,7 +48,15 @@ export interface StatusView {
  * `expiresAt` in epoch ms, when known). `failure`: the reason, and whether the unit was given back.
  */
 export type FinalOutcome =
-  | { kind: 'clip' }
+  /** Posted; with the probed length and shape, and its size before compression, when known. */
+  | {
+      kind: 'clip';
+      durationS?: number;
+      width?: number;
+      height?: number;
+      size?: number;
+      compressedFrom?: number;
+    }
   | { kind: 'link'; size: number; url?: string; expiresAt?: number }
   | { kind: 'failure'; error: UserError; refunded: boolean };
 
@@ -150,6 +158,41 @@ export function timing(view: StatusView): string {
   const left =
     view.etaAt === undefined ? '' : ` · about ${formatElapsed(Math.max(0, view.etaAt - view.at))} left`;
   return `${formatElapsed(view.elapsedMs)}${left}`;
+}
+
+const mb = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+
+/**
+ * What the worker learned of a posted clip, in words: "5.0 s · 1920×1080", then, when it was
+ * compressed to fit, "Compressed from 12.3 MB to 9.8 MB to fit the upload limit here.".
+ */
+export function clipFacts(outcome: Extract<FinalOutcome, { kind: 'clip' }>): string[] {
+  const lines: string[] = [];
+  if (outcome.durationS !== undefined) {
+    const shape = outcome.width && outcome.height ? ` · ${outcome.width}×${outcome.height}` : '';
+    lines.push(`${outcome.durationS.toFixed(1)} s${shape}`);
+  }
+  if (outcome.compressedFrom !== undefined && outcome.size !== undefined) {
+    lines.push(
+      `Compressed from ${mb(outcome.compressedFrom)} to ${mb(outcome.size)} to fit the upload limit here.`,
+    );
+  }
+  return lines;
+}
+
+/** The clip outcome of a file the worker posted: its probed facts, and its compression. */
+export function postedOutcome(clip: {
+  size: number;
+  video?: { durationS: number; width: number; height: number };
+  compressedFrom?: number;
+}): Extract<FinalOutcome, { kind: 'clip' }> {
+  return {
+    kind: 'clip',
+    ...(clip.video
+      ? { durationS: clip.video.durationS, width: clip.video.width, height: clip.video.height }
+      : {}),
+    ...(clip.compressedFrom !== undefined ? { size: clip.size, compressedFrom: clip.compressedFrom } : {}),
+  };
 }
 
 /** The title of a finished job: "✅ Done in 1m 05s", "❌ Failed", "🚫 Cancelled", "⏹ Stopped". */

@@ -6,11 +6,12 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UnrecoverableError } from 'bullmq';
 import type { UserError } from '../core/errors.js';
-import type { ChatDelivery, DeliveryContext } from '../core/ports.js';
+import type { ChatDelivery, ClipFile, DeliveryContext } from '../core/ports.js';
 import type { Logger } from '../log.js';
 import type { Fetch } from '../providers/http.js';
 import type { ProviderDescriptor } from '../providers/provider.js';
 import { providerNamed } from '../providers/registry.js';
+import { type ClipTools, prepareClip } from './clip-prep.js';
 import { readDeliverPayload } from './migrate.js';
 import type { DeliverResult } from './payloads.js';
 import type { DeliverJob } from './queues.js';
@@ -27,6 +28,8 @@ export interface DeliverDeps {
   fetch?: Fetch;
   /** Largest clip we download (a provider answering with a huge file must not fill the disk). */
   maxClipBytes?: number;
+  /** ffmpeg and its pool: clips are probed, made playable and compressed to fit (absent: as they are). */
+  clipTools?: ClipTools;
   now?: () => number;
 }
 
@@ -104,13 +107,17 @@ export function createDeliverProcessor(deps: DeliverDeps) {
           deps.maxClipBytes ?? DEFAULT_MAX_CLIP_BYTES,
           doFetch,
         );
-        await delivery.deliverClip(ctx, {
+        const downloaded: ClipFile = {
           path: clip.path,
           size: clip.size,
           contentType: 'video/mp4',
           sourceUrl: data.outcome.videoUrl,
           ...expiry(data.outcome.provider, data.readyAt),
-        });
+        };
+        const ready = deps.clipTools
+          ? await prepareClip(deps.clipTools, ctx.jobId, downloaded, dir, delivery.uploadLimit?.(ctx))
+          : downloaded;
+        await delivery.deliverClip(ctx, ready);
       } finally {
         await rm(dir, { recursive: true, force: true });
       }

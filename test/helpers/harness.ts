@@ -9,6 +9,7 @@ import { type Config, loadConfig } from '../../src/config.js';
 import { type Requester, userKey } from '../../src/core/request.js';
 import { deliverJobId } from '../../src/jobs/queues.js';
 import { createLogger, type Logger } from '../../src/log.js';
+import type { FfmpegPaths } from '../../src/media/ffmpeg.js';
 import { FakeFileHost } from '../fakes/files.js';
 import type { ProviderFake } from '../fakes/provider.js';
 import { createRunningHubFake, type RunningHubFake } from '../fakes/runninghub.js';
@@ -35,6 +36,10 @@ export interface HarnessOptions {
   providerTimeoutMs?: number;
   /** Deliveries to plug in instead of the built-in ones (a recording one, say). */
   deliveries?: AppOptions['deliveries'];
+  /** The clip the provider fakes serve for every task (default: the small fixture clip). */
+  video?: Buffer;
+  /** ffmpeg for the workers (probe, make playable, compress to fit); default none, like a machine without it. */
+  ffmpeg?: FfmpegPaths;
   /** BullMQ worker options over the harness's short lock and stalled intervals. */
   workerOptions?: AppOptions['workerOptions'];
 }
@@ -70,8 +75,9 @@ export interface Harness {
  */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const wanted = options.providers ?? ['runninghub', 'runware'];
-  const rh = await createRunningHubFake({ pollsToComplete: options.pollsToComplete ?? 2 });
-  const rw = await createRunwareFake({ pollsToComplete: options.pollsToComplete ?? 2 });
+  const video = options.video ? { video: options.video } : {};
+  const rh = await createRunningHubFake({ pollsToComplete: options.pollsToComplete ?? 2, ...video });
+  const rw = await createRunwareFake({ pollsToComplete: options.pollsToComplete ?? 2, ...video });
   const files = await FakeFileHost.start();
   const dir = await mkdtemp(join(tmpdir(), 'reelay-test-'));
   const prefix = `test-${randomUUID()}`;
@@ -101,6 +107,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     workerOptions: { lockDuration: 2_000, stalledInterval: 1_000, ...options.workerOptions },
     ...(options.providerTimeoutMs ? { providerTimeoutMs: options.providerTimeoutMs } : {}),
     ...(options.deliveries ? { deliveries: options.deliveries } : {}),
+    ...(options.ffmpeg ? { ffmpeg: options.ffmpeg } : {}),
   });
   if (options.workers ?? true) app.startWorkers();
 

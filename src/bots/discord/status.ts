@@ -11,6 +11,7 @@ import { creditsText } from '../../desk/content.js';
 import { AGAIN_LABEL, CLIP_POSTED, linkText } from '../../desk/delivered.js';
 import { formatElapsed } from '../../desk/format.js';
 import {
+  clipFacts,
   type FinalOutcome,
   failureText,
   headline,
@@ -163,7 +164,7 @@ export function outcomeState(outcome: FinalOutcome): JobState {
 function outcomeText(outcome: FinalOutcome): string {
   switch (outcome.kind) {
     case 'clip':
-      return CLIP_POSTED;
+      return [CLIP_POSTED, ...clipFacts(outcome)].join('\n');
     case 'link': {
       const said = linkText(
         outcome.size,

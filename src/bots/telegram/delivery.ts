@@ -2,7 +2,7 @@ import { type Api, InputFile } from 'grammy';
 import type { ChatDelivery, ClipFile, DeliveryContext } from '../../core/ports.js';
 import { actionId } from '../../desk/actions.js';
 import { AGAIN_LABEL, linkText } from '../../desk/delivered.js';
-import type { FinalOutcome } from '../../desk/status.js';
+import { type FinalOutcome, postedOutcome } from '../../desk/status.js';
 import type { StatusRecord, StatusStore } from '../../desk/status-store.js';
 import type { Logger } from '../../log.js';
 import { describeApiError, replyExtra } from './api.js';
@@ -94,10 +94,21 @@ export function createTelegramDelivery(options: TelegramDeliveryOptions): ChatDe
       ...again,
       caption: captionFor(ctx),
       supports_streaming: true,
+      // With the probed length and shape, the clip plays inline at the right size at once.
+      ...(clip.video
+        ? {
+            duration: Math.round(clip.video.durationS),
+            width: clip.video.width,
+            height: clip.video.height,
+          }
+        : {}),
+      ...(clip.thumbnailPath ? { thumbnail: new InputFile(clip.thumbnailPath, 'thumb.jpg') } : {}),
     });
   }
 
   return {
+    uploadLimit: () => uploadLimit,
+
     async deliverClip(ctx, clip) {
       const target = readTarget(ctx.target);
       const big = clip.size > uploadLimit;
@@ -111,7 +122,7 @@ export function createTelegramDelivery(options: TelegramDeliveryOptions): ChatDe
         }
         await store.markOnce(ctx.jobId, 'sent');
       }
-      await finish(ctx, big ? { kind: 'link', size: clip.size } : { kind: 'clip' });
+      await finish(ctx, big ? { kind: 'link', size: clip.size } : postedOutcome(clip));
     },
 
     async deliverFailure(ctx, { error, refunded }) {

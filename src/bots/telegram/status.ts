@@ -5,6 +5,7 @@ import { actionId } from '../../desk/actions.js';
 import { creditsText } from '../../desk/content.js';
 import type { EditResult, StatusSurface } from '../../desk/follower.js';
 import {
+  clipFacts,
   type FinalOutcome,
   failureText,
   headline,
@@ -87,7 +88,7 @@ export function finalText(
   const cost = (givenBack: boolean) => (clip ? `\n${costLine(clip, givenBack)}` : '');
   switch (outcome.kind) {
     case 'clip':
-      return `${title}: your clip is below.${cost(false)}`;
+      return [`${title}: your clip is below.`, ...clipFacts(outcome)].join('\n') + cost(false);
     case 'link':
       return `${title}: the clip is too big to upload here, so it is below as a link.${cost(false)}`;
     case 'failure':
