@@ -169,7 +169,9 @@ export function createApp(options: AppOptions): App {
           pollIntervalMs: config.pollIntervalMs,
           logger,
           memory,
-          ...(config.publicUrl ? { webhookBase: config.publicUrl } : {}),
+          ...(config.publicUrl && config.webhookSecret
+            ? { webhookBase: config.publicUrl, webhookSecret: config.webhookSecret }
+            : {}),
           ...(options.now ? { now: options.now } : {}),
         },
         deliver: {

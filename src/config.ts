@@ -96,7 +96,13 @@ const schema = z.object({
   ),
   REELAY_ROLES: optionalString.pipe(rolesSchema.optional()),
   PUBLIC_URL: optionalString.pipe(httpUrl('where providers reach our webhooks').optional()),
+  WEBHOOK_SECRET: optionalString.pipe(
+    z.string().min(16, { message: 'expected at least 16 characters' }).optional(),
+  ),
+  DASHBOARD_USER: optionalString,
+  DASHBOARD_PASSWORD: optionalString,
   HTTP_PORT: withDefault(intIn(1, 65535, 'from 1 to 65535'), '8080'),
+  METRICS_PORT: optionalInt(1, 65535, 'from 1 to 65535'),
   POLL_INTERVAL_MS: withDefault(intIn(100, 600_000, 'of milliseconds from 100 to 600000'), '5000'),
   QUOTA_DAILY_VIDEOS: withDefault(intIn(0, 100_000, 'from 0 to 100000'), '5'),
   QUOTA_DAILY_CREDITS: optionalInt(0, 1_000_000_000, 'of credits from 0 to 1000000000'),
@@ -151,7 +157,19 @@ export interface Config {
   /** Every registered provider's settings, by its name; a provider without a key is off. */
   providers: Record<string, ProviderSettings>;
   publicUrl: string | undefined;
+  /**
+   * `WEBHOOK_SECRET`: signs each job's completion-hint URL (HMAC-SHA256); required with `PUBLIC_URL`
+   * by the worker and http roles, and the same in every process.
+   */
+  webhookSecret: string | undefined;
+  /** `DASHBOARD_USER` and `DASHBOARD_PASSWORD`: basic auth of `/admin/queues`; undefined: no dashboard. */
+  dashboard: { user: string; password: string } | undefined;
   httpPort: number;
+  /**
+   * `METRICS_PORT`: where a process without the http role (a worker) serves `/healthz`, `/readyz`
+   * and its own `/metrics`; undefined: it serves nothing.
+   */
+  metricsPort: number | undefined;
   pollIntervalMs: number;
   /** `QUOTA_DAILY_VIDEOS`: clips of the default model per member per day, when no credits are set. */
   quotaDailyVideos: number;
@@ -226,6 +244,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       );
     }
   }
+  // A PUBLIC_URL that is no URL is its own problem: one line for it.
+  if (
+    URL.canParse(env.PUBLIC_URL ?? '') &&
+    !set('WEBHOOK_SECRET') &&
+    roles?.some((r) => r === 'worker' || r === 'http')
+  ) {
+    problems.push("WEBHOOK_SECRET: required with PUBLIC_URL, to sign the providers' completion hints");
+  }
+  if (set('DASHBOARD_USER') !== set('DASHBOARD_PASSWORD')) {
+    problems.push(
+      'DASHBOARD_PASSWORD: DASHBOARD_USER and DASHBOARD_PASSWORD go together (the queue dashboard)',
+    );
+  }
   const keys = PROVIDERS.map((p) => p.env.apiKey);
   if (roles?.includes('worker') && !keys.some(set)) {
     problems.push(`${keys[0]}: a worker needs a provider key: ${keys.join(' or ')}`);
@@ -254,7 +285,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     platforms,
     providers,
     publicUrl: e.PUBLIC_URL,
+    webhookSecret: e.WEBHOOK_SECRET,
+    dashboard:
+      e.DASHBOARD_USER && e.DASHBOARD_PASSWORD
+        ? { user: e.DASHBOARD_USER, password: e.DASHBOARD_PASSWORD }
+        : undefined,
     httpPort: e.HTTP_PORT,
+    metricsPort: e.METRICS_PORT,
     pollIntervalMs: e.POLL_INTERVAL_MS,
     quotaDailyVideos: e.QUOTA_DAILY_VIDEOS,
     quotaDailyCredits: e.QUOTA_DAILY_CREDITS,

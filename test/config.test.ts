@@ -114,6 +114,9 @@ describe('loadConfig defaults', () => {
       RUNWARE_API_KEY: 'rw',
       RUNWARE_API_URL: 'http://127.0.0.1:9004/v1',
       PUBLIC_URL: 'https://reelay.example',
+      WEBHOOK_SECRET: 'a-webhook-secret-of-length',
+      DASHBOARD_USER: 'ops',
+      DASHBOARD_PASSWORD: 'dashboard-password',
       HTTP_PORT: '9090',
       POLL_INTERVAL_MS: '250',
       QUOTA_DAILY_VIDEOS: '0',
@@ -140,6 +143,8 @@ describe('loadConfig defaults', () => {
         runware: { apiKey: 'rw', apiUrl: 'http://127.0.0.1:9004/v1' },
       },
       publicUrl: 'https://reelay.example',
+      webhookSecret: 'a-webhook-secret-of-length',
+      dashboard: { user: 'ops', password: 'dashboard-password' },
       httpPort: 9090,
       pollIntervalMs: 250,
       quotaDailyVideos: 0,
@@ -163,6 +168,9 @@ describe('loadConfig defaults', () => {
       RUNWARE_API_KEY: '',
       DISCORD_API_URL: '',
       PUBLIC_URL: '',
+      WEBHOOK_SECRET: '',
+      DASHBOARD_USER: '',
+      DASHBOARD_PASSWORD: '',
       HTTP_PORT: '',
       POLL_INTERVAL_MS: '',
       QUOTA_DAILY_VIDEOS: '',
@@ -193,6 +201,7 @@ describe('loadConfig defaults', () => {
       RUNNINGHUB_API_URL: 'https://www.runninghub.cn/',
       RUNWARE_API_URL: 'https://api.runware.ai/v1/',
       PUBLIC_URL: 'https://reelay.example/hooks/',
+      WEBHOOK_SECRET: 'a-webhook-secret-of-length',
     });
     expect(config.platforms.discord?.apiUrl).toBe('http://127.0.0.1:9001/api');
     expect(config.platforms.telegram?.apiUrl).toBe('http://127.0.0.1:9002');
@@ -452,10 +461,43 @@ describe('loadConfig errors', () => {
   });
 
   it('with PUBLIC_URL, the telegram role needs the http role beside it (webhook mode)', () => {
-    const env = { ...BASE, TELEGRAM_BOT_TOKEN: '1:abcdef', PUBLIC_URL: 'https://bot.example.org' };
+    const env = {
+      ...BASE,
+      TELEGRAM_BOT_TOKEN: '1:abcdef',
+      PUBLIC_URL: 'https://bot.example.org',
+      WEBHOOK_SECRET: 'a-webhook-secret-of-length',
+    };
     expect(about(problemsOf({ ...env, REELAY_ROLES: 'telegram,worker' }), 'REELAY_ROLES')).toHaveLength(1);
     expect(loadConfig({ ...env, REELAY_ROLES: 'telegram,http' }).roles).toEqual(['telegram', 'http']);
     expect(loadConfig({ ...env, PUBLIC_URL: '', REELAY_ROLES: 'telegram' }).roles).toEqual(['telegram']);
+  });
+
+  it('with PUBLIC_URL, the worker and http roles need WEBHOOK_SECRET (signed completion hints)', () => {
+    const env = { ...BASE, PUBLIC_URL: 'https://reelay.example.org' };
+    for (const roles of ['worker', 'http', 'worker,http']) {
+      expect(about(problemsOf({ ...env, REELAY_ROLES: roles }), 'WEBHOOK_SECRET')).toHaveLength(1);
+    }
+    expect(about(problemsOf({ ...env, WEBHOOK_SECRET: 'too-short' }), 'WEBHOOK_SECRET')).toHaveLength(1);
+    expect(loadConfig({ ...env, WEBHOOK_SECRET: 'a-webhook-secret-of-length' }).webhookSecret).toBe(
+      'a-webhook-secret-of-length',
+    );
+    expect(loadConfig(BASE).webhookSecret).toBeUndefined();
+  });
+
+  it('METRICS_PORT is optional', () => {
+    expect(loadConfig(BASE).metricsPort).toBeUndefined();
+    expect(loadConfig({ ...BASE, METRICS_PORT: '9100' }).metricsPort).toBe(9100);
+    expect(about(problemsOf({ ...BASE, METRICS_PORT: '0' }), 'METRICS_PORT')).toHaveLength(1);
+  });
+
+  it('the queue dashboard needs both DASHBOARD_USER and DASHBOARD_PASSWORD', () => {
+    expect(about(problemsOf({ ...BASE, DASHBOARD_USER: 'ops' }), 'DASHBOARD_PASSWORD')).toHaveLength(1);
+    expect(about(problemsOf({ ...BASE, DASHBOARD_PASSWORD: 'pw' }), 'DASHBOARD_PASSWORD')).toHaveLength(1);
+    expect(loadConfig(BASE).dashboard).toBeUndefined();
+    expect(loadConfig({ ...BASE, DASHBOARD_USER: 'ops', DASHBOARD_PASSWORD: 'pw' }).dashboard).toEqual({
+      user: 'ops',
+      password: 'pw',
+    });
   });
 
   it('lists every missing token of the chosen roles together', () => {

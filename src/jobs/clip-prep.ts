@@ -13,6 +13,7 @@ import {
   thumbnail,
 } from '../media/ffmpeg.js';
 import type { TranscodePool } from '../media/pool.js';
+import { metrics } from '../metrics.js';
 
 /**
  * What a worker does to a downloaded clip before a platform posts it, when ffmpeg is there: probe it
@@ -80,8 +81,10 @@ export async function prepareClip(
       const out = join(dir, 'playable.mp4');
       probed = await tools.pool.run(() => makePlayable(paths, current.path, out, transcode));
       current = { ...current, path: out, size: probed.sizeBytes };
+      metrics.transcodes.inc({ kind: 'playable', result: 'ok' });
       tools.logger.info({ jobId, codec: probed.videoCodec }, 'clip made playable inline');
     } catch (error) {
+      metrics.transcodes.inc({ kind: 'playable', result: 'failed' });
       skipped(tools, jobId, 'make-playable', error);
     }
   }
@@ -109,7 +112,9 @@ export async function prepareClip(
         );
         current = { ...current, path: out, size: fitted.probe.sizeBytes, compressedFrom: clip.size };
         probed = fitted.probe;
+        metrics.transcodes.inc({ kind: 'fit', result: 'ok' });
       } catch (error) {
+        metrics.transcodes.inc({ kind: 'fit', result: 'failed' });
         skipped(tools, jobId, 'compress', error);
       }
     }

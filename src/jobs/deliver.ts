@@ -8,6 +8,7 @@ import { UnrecoverableError } from 'bullmq';
 import type { UserError } from '../core/errors.js';
 import type { ChatDelivery, ClipFile, DeliveryContext } from '../core/ports.js';
 import type { Logger } from '../log.js';
+import { metrics } from '../metrics.js';
 import type { Fetch } from '../providers/http.js';
 import type { ProviderDescriptor } from '../providers/provider.js';
 import { providerNamed } from '../providers/registry.js';
@@ -123,6 +124,10 @@ export function createDeliverProcessor(deps: DeliverDeps) {
       }
     }
     const deliveredAt = now();
+    metrics.delivery.observe(
+      { platform, outcome: data.outcome.kind },
+      Math.max(0, deliveredAt - data.readyAt) / 1000,
+    );
     deps.logger.info({ jobId: data.generateJobId, outcome: data.outcome.kind }, 'delivered');
     return { kind: data.outcome.kind, deliveredAt, latencyMs: deliveredAt - data.readyAt };
   };

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChatDelivery } from '../../src/core/ports.js';
 import type { GenerationRequest, MediaRef, Requester } from '../../src/core/request.js';
+import { hintPath } from '../../src/http/hints.js';
 import { fileTarget } from '../../src/jobs/file-delivery.js';
 import type { GeneratePayload } from '../../src/jobs/payloads.js';
 import {
@@ -352,7 +353,10 @@ describe('failures and retries', () => {
   });
 
   it('with PUBLIC_URL set, Runware is told where to send its completion hint', async () => {
-    const t = await harness({ providers: ['runware'], env: { PUBLIC_URL: 'https://reelay.example.org/' } });
+    const t = await harness({
+      providers: ['runware'],
+      env: { PUBLIC_URL: 'https://reelay.example.org/', WEBHOOK_SECRET: 'pipeline-webhook-secret' },
+    });
     const accepted = await t.app.intake.submit(
       { model: 'kling-2.5-turbo-pro', prompt: 'hint me' },
       alice,
@@ -361,7 +365,7 @@ describe('failures and retries', () => {
     if (!accepted.ok) throw new Error(accepted.error.id);
     expect((await t.finished(accepted.value.jobId)).state).toBe('completed');
     expect(t.rw.submitted()[0]?.webhookURL).toBe(
-      `https://reelay.example.org/webhooks/runware/${accepted.value.jobId}`,
+      `https://reelay.example.org${hintPath('pipeline-webhook-secret', 'runware', accepted.value.jobId)}`,
     );
   });
 

@@ -29,6 +29,8 @@ export interface GenerateDeps {
   memory?: MemoryBudget;
   /** When set, providers that take webhooks are told to POST completion hints to `${webhookBase}/…`. */
   webhookBase?: string;
+  /** `WEBHOOK_SECRET`: signs each job's hint URL (http/hints.ts). Without it no hint URL is given. */
+  webhookSecret?: string;
   now?: () => number;
 }
 

@@ -1,4 +1,5 @@
 import { type UserError, userError } from '../../core/errors.js';
+import { countSettlement } from '../../metrics.js';
 import type { ProviderError } from '../../providers/errors.js';
 import type { Credits } from '../credits.js';
 import type { GeneratePayload, GenerateState, Outcome } from '../payloads.js';
@@ -49,8 +50,8 @@ export async function settleFailure(
 ): Promise<{ refunded: boolean }> {
   const refunded = !providerCharged;
   if (data.charged) {
-    if (refunded) await deps.credits.refund(jobId, { outcome: error.id });
-    else await deps.credits.commit(jobId, { outcome: error.id });
+    if (refunded) countSettlement('refunded', await deps.credits.refund(jobId, { outcome: error.id }));
+    else countSettlement('committed', await deps.credits.commit(jobId, { outcome: error.id }));
   }
   await queueOutcome(deps, jobId, data, { kind: 'failure', error, refunded: data.charged && refunded });
   return { refunded };

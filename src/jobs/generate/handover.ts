@@ -1,3 +1,4 @@
+import { clearInFlight, countSettlement, metrics, quietly } from '../../metrics.js';
 import { providerNamed } from '../../providers/registry.js';
 import type { GenerateResult, StateOf } from '../payloads.js';
 import type { StepContext } from './context.js';
@@ -14,13 +15,22 @@ export async function handOver(ctx: StepContext, state: StateOf<'handover'>): Pr
   await queueOutcome(ctx.deps, ctx.jobId, ctx.data, { kind: 'clip', videoUrl, provider: state.provider });
   if (ctx.data.charged) {
     const lifetime = providerNamed(state.provider, ctx.deps.descriptors)?.resultUrlLifetimeMs;
-    await ctx.deps.credits.commit(ctx.jobId, {
+    const applied = await ctx.deps.credits.commit(ctx.jobId, {
       outcome: 'clip',
       url: videoUrl,
       ...(lifetime === undefined ? {} : { expiresAt: ctx.now() + lifetime }),
     });
+    countSettlement('committed', applied);
   }
   await ctx.save({ step: 'done' });
+  metrics.jobs.inc({ outcome: 'clip' });
+  if (state.submittedAt !== undefined) {
+    metrics.generation.observe(
+      { model: ctx.data.request.model, provider: state.provider },
+      Math.max(0, ctx.now() - state.submittedAt) / 1000,
+    );
+  }
+  await quietly(clearInFlight(ctx.deps.redis, ctx.deps.queues.prefix, state.provider, ctx.jobId));
   await ctx.progress({ step: 'done', percent: 100 });
   ctx.log.info({ provider: state.provider }, 'clip ready, handed to delivery');
   return { provider: state.provider, taskId: state.taskId, videoUrl };

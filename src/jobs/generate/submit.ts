@@ -1,3 +1,5 @@
+import { hintPath } from '../../http/hints.js';
+import { markInFlight, quietly } from '../../metrics.js';
 import { ProviderError } from '../../providers/errors.js';
 import type { TaskStatus, VideoProvider } from '../../providers/provider.js';
 import { providerNamed } from '../../providers/registry.js';
@@ -18,6 +20,9 @@ export async function submit(ctx: StepContext, state: StateOf<'submit'>): Promis
     if (await taskExists(provider, state.clientTaskId)) {
       ctx.log.info({ provider: state.provider }, 'resumed: task found at the provider, not submitting again');
       await ctx.save(polling(state, state.clientTaskId, ctx.now()));
+      await quietly(
+        markInFlight(ctx.deps.redis, ctx.deps.queues.prefix, state.provider, ctx.jobId, ctx.now()),
+      );
       return;
     }
   } else if (provider.clientTaskIds) {
@@ -30,12 +35,15 @@ export async function submit(ctx: StepContext, state: StateOf<'submit'>): Promis
     request: ctx.data.request,
     media: state.staged,
     ...(state.clientTaskId ? { clientTaskId: state.clientTaskId } : {}),
-    ...(ctx.deps.webhookBase && webhooks
-      ? { webhookUrl: `${ctx.deps.webhookBase}/webhooks/${state.provider}/${ctx.jobId}` }
+    ...(ctx.deps.webhookBase && ctx.deps.webhookSecret && webhooks
+      ? {
+          webhookUrl: `${ctx.deps.webhookBase}${hintPath(ctx.deps.webhookSecret, state.provider, ctx.jobId)}`,
+        }
       : {}),
   });
   // The one Redis write between the provider's answer and a durable task id.
   await ctx.save(afterStatus(result.status, polling(state, result.taskId, ctx.now())));
+  await quietly(markInFlight(ctx.deps.redis, ctx.deps.queues.prefix, state.provider, ctx.jobId, ctx.now()));
   ctx.log.info({ provider: state.provider, taskId: result.taskId }, 'submitted');
 }
 
