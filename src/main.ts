@@ -15,7 +15,7 @@ import type { ChatDelivery, MediaSource } from './core/ports.js';
 import { loadBlockedWords } from './desk/moderation.js';
 import { createStatusStore } from './desk/status-store.js';
 import { startHttpServer } from './http/server.js';
-import { createLogger } from './log.js';
+import { createLogger, scrub } from './log.js';
 import { findFfmpeg } from './media/ffmpeg.js';
 
 /**
@@ -38,7 +38,23 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, undefined, [
     ...Object.values(config.platforms).map((p) => p.token),
     ...Object.values(config.providers).map((p) => p.apiKey),
+    config.webhookSecret,
+    config.dashboard?.password,
   ]);
+  // A promise rejected with no handler is a bug, but one stray rejection (a late "Connection is
+  // closed", a notice that could not be sent) must not take down every job and chat this process
+  // serves: it is logged as an error, scrubbed of secrets, and the process keeps running. Node's
+  // default would exit.
+  process.on('unhandledRejection', (reason: unknown) => {
+    const error = reason instanceof Error ? reason : undefined;
+    logger.error(
+      {
+        err: scrub(error ? error.message : String(reason)),
+        ...(error?.stack ? { stack: scrub(error.stack) } : {}),
+      },
+      'unhandled promise rejection (kept running)',
+    );
+  });
   // Workers compress clips over a platform's upload limit with ffmpeg, and probe every clip.
   const ffmpeg = config.roles.includes('worker')
     ? await findFfmpeg({
@@ -142,12 +158,26 @@ async function main(): Promise<void> {
       redis: app.redis,
       queues: app.queues,
       logger,
+      credits: app.credits,
+      ...(config.webhookSecret ? { webhookSecret: config.webhookSecret } : {}),
+      ...(config.dashboard ? { dashboard: config.dashboard } : {}),
       ...(telegram && config.publicUrl
         ? { routes: [{ path: telegram.webhookPath, handler: telegram.webhookHandler }] }
         : {}),
     });
     stops.push(() => http.close());
     logger.info({ port: config.httpPort }, 'http server listening');
+  } else if (config.metricsPort !== undefined) {
+    // A worker's job metrics live in its own process: it serves them (and its health) itself.
+    const own = await startHttpServer({
+      port: config.metricsPort,
+      redis: app.redis,
+      queues: app.queues,
+      logger,
+      scope: 'process',
+    });
+    stops.push(() => own.close());
+    logger.info({ port: config.metricsPort }, 'metrics server listening');
   }
 
   for (const bot of [discord, telegram]) {

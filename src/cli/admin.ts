@@ -123,11 +123,12 @@ export function parseAdminArgs(args: string[]): AdminCommand {
 
 /**
  * The configuration the admin commands need: Redis, the prefix and the cap. Read as an http-only
- * process, so a missing provider key or bot token (needed by other roles, whatever
- * `REELAY_ROLES` lists) does not stop them; any other bad variable still does (exit 78).
+ * process without a public URL, so what only serving roles need (a provider key, a bot token, the
+ * webhook secret that goes with `PUBLIC_URL`) does not stop them; any other bad variable still
+ * does (exit 78).
  */
 export function adminConfig(env: Record<string, string | undefined>): Config {
-  return cliConfig({ ...env, REELAY_ROLES: 'http' });
+  return cliConfig({ ...env, REELAY_ROLES: 'http', PUBLIC_URL: '' });
 }
 
 /** Connects once, without retrying; exit 1 with one line when Redis does not answer. */

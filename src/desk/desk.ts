@@ -39,10 +39,15 @@ export interface DeskDeps {
   sources: MediaSources;
   logger: Logger;
   /**
-   * Longest a desk read (settings, usage, history, admin) waits on Redis before the person is told
-   * the service is busy. Default 5 s, like the intake's.
+   * Longest the checks before a submit wait on Redis before the person is told the service is busy.
+   * Default 5 s, like the intake's (a submit is answered after the platform deferred it).
    */
   redisBudgetMs?: number;
+  /**
+   * Longest a desk read (quota, history, /cancel, Again, admin) waits on Redis before the answer is
+   * "busy". Default {@link READ_BUDGET_MS}: well inside the 3 s Discord gives an interaction.
+   */
+  readBudgetMs?: number;
   now?: () => number;
 }
 
@@ -92,6 +97,9 @@ export type Replay =
 
 /** How many jobs `/history` shows. */
 export const HISTORY_LENGTH = 10;
+
+/** Default longest wait of a desk read on Redis before "busy": 2 s, so Discord's 3 s hold is kept. */
+export const READ_BUDGET_MS = 2_000;
 
 /**
  * The front desk: every user action, decided once for every platform. A bot turns its platform's
@@ -166,11 +174,14 @@ export function createDesk(deps: DeskDeps): Desk {
    * Runs `work` unless Redis is known to be down; a Redis error, or no answer within the budget
    * (ioredis queues commands while it connects), is `busy` too — a chat command never hangs.
    */
-  async function guarded<T>(work: () => Promise<T>): Promise<T | 'busy'> {
+  async function guarded<T>(
+    work: () => Promise<T>,
+    budgetMs = deps.readBudgetMs ?? READ_BUDGET_MS,
+  ): Promise<T | 'busy'> {
     if (isDown(deps.redis)) return 'busy';
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'busy'>((resolve) => {
-      timer = setTimeout(() => resolve('busy'), deps.redisBudgetMs ?? 5_000);
+      timer = setTimeout(() => resolve('busy'), budgetMs);
     });
     try {
       return await Promise.race([work(), late]);
@@ -189,7 +200,7 @@ export function createDesk(deps: DeskDeps): Desk {
     target: DeliveryTarget,
   ): Promise<Result<Accepted>> {
     if (!request.ok) return request;
-    const admitted = await guarded(() => admit(gate, caller));
+    const admitted = await guarded(() => admit(gate, caller), deps.redisBudgetMs ?? 5_000);
     if (admitted === 'busy') return err(userError('service-busy'));
     if (!admitted.ok) return admitted;
     const moderated = moderate(gate, admitted.value, request.value);
@@ -261,16 +272,14 @@ export function createDesk(deps: DeskDeps): Desk {
 
   /** The requester's unfinished jobs, oldest first. */
   async function mine(requester: Requester): Promise<StatusView[] | undefined> {
-    if (isDown(deps.redis)) return undefined;
-    try {
+    const views = await guarded(async () => {
       const ids = await deps.credits.pending(userKey(requester));
-      const views = await Promise.all(ids.map(status));
-      return views
-        .filter((v): v is StatusView => v !== undefined && v.state !== 'sending' && !v.cancelling)
-        .sort((a, b) => b.elapsedMs - a.elapsedMs);
-    } catch {
-      return undefined;
-    }
+      return Promise.all(ids.map(status));
+    });
+    if (views === 'busy') return undefined;
+    return views
+      .filter((v): v is StatusView => v !== undefined && v.state !== 'sending' && !v.cancelling)
+      .sort((a, b) => b.elapsedMs - a.elapsedMs);
   }
 
   return {
@@ -280,15 +289,13 @@ export function createDesk(deps: DeskDeps): Desk {
 
     async again(jobId, caller, target) {
       if (isDown(deps.redis)) return err(userError('service-busy'));
-      let kept: ValidRequest | undefined;
-      try {
-        // Jobs queued before Again kept its own record still carry their request.
-        kept =
+      // Jobs queued before Again kept its own record still carry their request.
+      const kept = await guarded(
+        async () =>
           (await again.read(jobId)) ??
-          readGeneratePayload((await deps.queues.generate.getJob(jobId))?.data)?.request;
-      } catch {
-        return err(userError('service-busy'));
-      }
+          readGeneratePayload((await deps.queues.generate.getJob(jobId))?.data)?.request,
+      );
+      if (kept === 'busy') return err(userError('service-busy'));
       if (!kept) return err(userError('again-expired'));
       const now = await refreshed(kept).catch(() => 'busy' as const);
       if (now === 'busy') return err(userError('service-busy'));
@@ -296,7 +303,7 @@ export function createDesk(deps: DeskDeps): Desk {
       return take(ok(now), caller, target);
     },
 
-    cancel: (jobId, requester) => deps.intake.cancel(jobId, requester).catch(() => 'busy' as const),
+    cancel: (jobId, requester) => guarded(() => deps.intake.cancel(jobId, requester)),
 
     async cancelMine(requester) {
       const jobs = await mine(requester);

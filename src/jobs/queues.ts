@@ -5,12 +5,19 @@ import type { DeliverPayload, DeliverResult, GeneratePayload, GenerateResult } f
 export const GENERATE_QUEUE = 'generate';
 export const DELIVER_QUEUE = 'deliver';
 
+/**
+ * How many failed jobs each queue keeps, and for how long (seconds): the newest 5,000, none older
+ * than 7 days, so a failure storm cannot fill Redis. What a person needs of a failed job after that
+ * (its outcome, the credits) is in the ledger and the history, not the queue.
+ */
+export const KEEP_FAILED = { age: 7 * 24 * 3600, count: 5_000 } as const;
+
 /** Retry policy of generate jobs: transient errors back off exponentially from 5 s (5, 10, 20 … s). */
 export const GENERATE_JOB_OPTIONS: JobsOptions = {
   attempts: 8,
   backoff: { type: 'exponential', delay: 5_000 },
   removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
-  removeOnFail: { age: 30 * 24 * 3600 },
+  removeOnFail: { ...KEEP_FAILED },
 };
 
 /** Delivery retries longer: a posted clip is already paid for. */
@@ -18,7 +25,7 @@ export const DELIVER_JOB_OPTIONS: JobsOptions = {
   attempts: 12,
   backoff: { type: 'exponential', delay: 2_000 },
   removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
-  removeOnFail: { age: 30 * 24 * 3600 },
+  removeOnFail: { ...KEEP_FAILED },
 };
 
 /** The deliver job of a generate job: one id, so an outcome is posted once whatever retries. */

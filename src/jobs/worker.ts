@@ -1,6 +1,7 @@
 import { type ConnectionOptions, Worker, type WorkerOptions } from 'bullmq';
 import { type UserError, userError } from '../core/errors.js';
 import { scrub } from '../log.js';
+import { clearInFlight, metrics, quietly } from '../metrics.js';
 import { createDeliverProcessor, type DeliverDeps } from './deliver.js';
 import { providerCharges, settleFailure } from './generate/failure.js';
 import { createGenerateProcessor, type GenerateDeps } from './generate/processor.js';
@@ -58,6 +59,12 @@ export function startWorkers(options: WorkersOptions): Workers {
     const data = readGeneratePayload(job.data);
     if (!data) return;
     const known = data.state.step === 'done' ? data.state.error : undefined;
+    if (!known) {
+      // BullMQ gave up on it (stalled too often): our own failures counted themselves.
+      metrics.jobs.inc({ outcome: 'internal' });
+      const provider = 'provider' in data.state ? data.state.provider : undefined;
+      void quietly(clearInFlight(g.redis, g.queues.prefix, provider, job.id as string));
+    }
     // Our own failures already did this; BullMQ's (stalled too often) did not. Repeating is harmless,
     // and the money rule reads the saved state: a task the provider accepted stays charged.
     settleFailure(
@@ -80,8 +87,15 @@ export function startWorkers(options: WorkersOptions): Workers {
     const deliveries = options.deliver.deliveries;
     const platform = data.target.platform;
     const delivery = Object.hasOwn(deliveries, platform) ? deliveries[platform] : undefined;
+    // The failure notice tells the person an admin can find the clip in the logs: here it is. The
+    // provider's result link carries none of our keys.
     g.logger.error(
-      { jobId: data.generateJobId, provider: outcome.provider, err: scrub(error.message) },
+      {
+        jobId: data.generateJobId,
+        provider: outcome.provider,
+        videoUrl: outcome.videoUrl,
+        err: scrub(error.message),
+      },
       'clip delivery failed for good',
     );
     delivery
@@ -95,6 +109,18 @@ export function startWorkers(options: WorkersOptions): Workers {
           'could not send the failure notice',
         ),
       );
+  });
+  // Time in queue: from the add to the first time a worker takes the job (a generate job's first step).
+  generate.on('active', (job) => {
+    const step = (job.data as { state?: { step?: string } }).state?.step;
+    if (job.attemptsMade === 0 && step === 'prepare' && job.progress === 0) {
+      metrics.queueWait.observe({ queue: GENERATE_QUEUE }, Math.max(0, Date.now() - job.timestamp) / 1000);
+    }
+  });
+  deliver.on('active', (job) => {
+    if (job.attemptsMade === 0) {
+      metrics.queueWait.observe({ queue: DELIVER_QUEUE }, Math.max(0, Date.now() - job.timestamp) / 1000);
+    }
   });
   for (const w of [generate, deliver]) {
     w.on('error', (err) => g.logger.error({ queue: w.name, err: err.message }, 'worker error'));

@@ -23,13 +23,19 @@ export interface JsonResponse {
 export const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** `Retry-After` as milliseconds: delta-seconds or an HTTP date. */
+/**
+ * The shortest wait derived from a provider's answer (`Retry-After`, an open circuit): one second.
+ * `Retry-After: 0` or a date in the past would otherwise ask again at once, in a loop.
+ */
+export const MIN_RETRY_WAIT_MS = 1_000;
+
+/** `Retry-After` as milliseconds, never under {@link MIN_RETRY_WAIT_MS}: delta-seconds or an HTTP date. */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
   if (!value) return undefined;
   const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds * 1000);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.max(MIN_RETRY_WAIT_MS, Math.ceil(seconds * 1000));
   const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  return Number.isNaN(date) ? undefined : Math.max(MIN_RETRY_WAIT_MS, date - now);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { ModelSpec } from '../core/catalog.js';
+import { type BreakerOptions, DEFAULT_BREAKER, withCircuitBreaker } from './breaker.js';
 import type { Fetch } from './http.js';
 import type { ProviderDescriptor, VideoProvider } from './provider.js';
 import { runningHub } from './runninghub/index.js';
@@ -23,25 +24,26 @@ export interface ProviderSettings {
   apiUrl: string;
 }
 
-/** The clients of the providers that have a key, by name, for the worker to pick routes from. */
+/**
+ * The clients of the providers that have a key, by name, for the worker to pick routes from. Each is
+ * behind its own circuit breaker (`breaker.ts`, default {@link DEFAULT_BREAKER}), one per process.
+ */
 export function createProviders(
   settings: Readonly<Record<string, ProviderSettings>>,
-  options: { fetch?: Fetch; timeoutMs?: number } = {},
+  options: { fetch?: Fetch; timeoutMs?: number; breaker?: BreakerOptions } = {},
   providers: readonly ProviderDescriptor[] = PROVIDERS,
 ): Map<string, VideoProvider> {
   const clients = new Map<string, VideoProvider>();
   for (const descriptor of providers) {
     const s = settings[descriptor.name];
     if (!s?.apiKey) continue;
-    clients.set(
-      descriptor.name,
-      descriptor.create({
-        apiKey: s.apiKey,
-        baseUrl: s.apiUrl,
-        ...(options.fetch ? { fetch: options.fetch } : {}),
-        ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
-      }),
-    );
+    const client = descriptor.create({
+      apiKey: s.apiKey,
+      baseUrl: s.apiUrl,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    });
+    clients.set(descriptor.name, withCircuitBreaker(client, options.breaker ?? DEFAULT_BREAKER));
   }
   return clients;
 }

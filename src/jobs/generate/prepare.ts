@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { candidateRoutes } from '../../core/catalog.js';
+import { candidateRoutes, type Route } from '../../core/catalog.js';
 import { type UserError, userError } from '../../core/errors.js';
 import type { MediaRef } from '../../core/request.js';
 import type { Media, StagedMedia } from '../../providers/provider.js';
@@ -9,17 +9,14 @@ import type { StepContext } from './context.js';
 
 /**
  * Step `prepare`: choose the first route of the model whose provider has a key (catalog order),
- * minus providers that refused our account; download each input through its source, check the real
+ * minus providers that refused our account or were down (see `providerDown`); download each input through its source, check the real
  * bytes, and stage it at that provider. Nothing is started yet, so repeating this step costs nothing
  * but the uploads. Answers a reason to fail instead when no route is left.
  */
 export async function prepare(ctx: StepContext, state: StateOf<'prepare'>): Promise<UserError | undefined> {
   const model = ctx.model();
   if (!model) return userError('unknown-model', { model: ctx.data.request.model, allowed: [] });
-  const configured = new Set(ctx.deps.providers.keys());
-  const route = candidateRoutes(model, ctx.data.request.mode, configured).find(
-    (r) => !state.excluded.includes(r.provider),
-  );
+  const route = nextRoute(ctx, state.excluded);
   if (!route) {
     return state.excluded.length > 0
       ? userError('provider-account')
@@ -74,6 +71,16 @@ export async function prepare(ctx: StepContext, state: StateOf<'prepare'>): Prom
     ...(provider.clientTaskIds ? { clientTaskId: randomUUID() } : {}),
   });
   return undefined;
+}
+
+/** The first route of the job's model whose provider has a key here and is not `excluded`. */
+export function nextRoute(ctx: StepContext, excluded: readonly string[]): Route | undefined {
+  const model = ctx.model();
+  if (!model) return undefined;
+  const configured = new Set(ctx.deps.providers.keys());
+  return candidateRoutes(model, ctx.data.request.mode, configured).find(
+    (r) => !excluded.includes(r.provider),
+  );
 }
 
 /**

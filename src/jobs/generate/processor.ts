@@ -1,22 +1,39 @@
 import { DelayedError, UnrecoverableError, WaitingError } from 'bullmq';
 import { type UserError, userError } from '../../core/errors.js';
 import { scrub } from '../../log.js';
+import { clearInFlight, metrics, quietly } from '../../metrics.js';
+import { CIRCUIT_OPEN } from '../../providers/breaker.js';
 import { ProviderError } from '../../providers/errors.js';
+import { MIN_RETRY_WAIT_MS } from '../../providers/http.js';
 import { MediaError } from '../media.js';
 import { readGeneratePayload } from '../migrate.js';
-import type { GenerateResult } from '../payloads.js';
+import type { GenerateResult, GenerateState } from '../payloads.js';
 import { cancelKey, type GenerateJob } from '../queues.js';
 import { createStepContext, type GenerateDeps, type StepContext } from './context.js';
 import { providerCharges, settleFailure, userErrorForProvider } from './failure.js';
 import { handOver } from './handover.js';
 import { poll } from './poll.js';
-import { prepare } from './prepare.js';
+import { nextRoute, prepare } from './prepare.js';
 import { submit, taskExists } from './submit.js';
 
 export type { GenerateDeps } from './context.js';
 
 /** Wait after a 429 that named no Retry-After. */
 const DEFAULT_RATE_LIMIT_WAIT_MS = 15_000;
+
+/**
+ * Whether `error`, thrown in `state`, says its provider is down and nothing was started there: an
+ * open circuit (the call was not sent), any transient failure of the uploads, or a 5xx/408 answer to
+ * the submit. A submit that timed out or lost its connection may have started a task, and so may one
+ * sent with our own task id (`submitStarted`, Runware): those stay on their provider, retried (the
+ * task id is asked for first) rather than risk a second charge elsewhere.
+ */
+export function providerDown(error: ProviderError, state: GenerateState): boolean {
+  if (state.step === 'prepare') return error.code === CIRCUIT_OPEN || error.kind === 'transient';
+  if (state.step !== 'submit' || state.submitStarted) return false;
+  if (error.code === CIRCUIT_OPEN) return true;
+  return error.kind === 'transient' && error.status !== undefined;
+}
 
 /**
  * The `generate` job processor: prepare → submit → poll → handover, one step at a time (a file
@@ -56,7 +73,11 @@ export function createGenerateProcessor(deps: GenerateDeps) {
       error,
       providerCharges(ctx.data.state),
     );
+    const state = ctx.data.state;
     await ctx.save({ step: 'done', error, refunded });
+    metrics.jobs.inc({ outcome: error.id });
+    const provider = 'provider' in state ? state.provider : undefined;
+    await quietly(clearInFlight(deps.redis, deps.queues.prefix, provider, ctx.jobId));
     throw new UnrecoverableError(error.id);
   }
 
@@ -107,6 +128,24 @@ export function createGenerateProcessor(deps: GenerateDeps) {
     }
   }
 
+  /**
+   * Before the submit, a provider that is down hands the job to the model's next configured route,
+   * as an account refusal does: saved as excluded, back to `prepare`. False when there is no other
+   * route (then the error is retried or waited out on the same provider, as before).
+   */
+  async function failOver(ctx: StepContext, error: ProviderError): Promise<boolean> {
+    const state = ctx.data.state;
+    if (state.step !== 'prepare' && state.step !== 'submit') return false;
+    const excluded = [...state.excluded, error.provider];
+    if (!nextRoute(ctx, excluded)) return false;
+    ctx.log.warn(
+      { provider: error.provider, step: state.step, kind: error.kind, err: scrub(error.message) },
+      'provider down, trying the next route',
+    );
+    await ctx.save({ step: 'prepare', excluded });
+    return true;
+  }
+
   /** What an error thrown by a step means for the job. */
   async function recover(ctx: StepContext, error: unknown): Promise<GenerateResult | undefined> {
     if (
@@ -120,10 +159,14 @@ export function createGenerateProcessor(deps: GenerateDeps) {
     const step = ctx.data.state.step;
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     if (error instanceof ProviderError) {
+      metrics.providerErrors.inc({ provider: error.provider, kind: error.kind });
+      if (providerDown(error, ctx.data.state) && (await failOver(ctx, error))) {
+        return await run(ctx).catch((again: unknown) => recover(ctx, again));
+      }
       if (error.kind === 'rate-limited') {
         ctx.log.info({ provider: error.provider, retryAfterMs: error.retryAfterMs }, 'rate limited, waiting');
         if (ctx.now() > ctx.data.deadlineAt) return await fail(ctx, userError('timeout'), error);
-        return await ctx.delay(error.retryAfterMs ?? DEFAULT_RATE_LIMIT_WAIT_MS);
+        return await ctx.delay(Math.max(MIN_RETRY_WAIT_MS, error.retryAfterMs ?? DEFAULT_RATE_LIMIT_WAIT_MS));
       }
       if (error.kind === 'transient') {
         if (lastAttempt) return await fail(ctx, userError('provider-unavailable'), error);
