@@ -40,7 +40,7 @@ export interface TelegramBotOptions {
   /** `TELEGRAM_API_URL`. */
   apiRoot: string;
   desk: Desk;
-  /** For the album memory (replies to albums). */
+  /** For gathering albums (across replicas) and the album memory (replies to albums). */
   redis: Redis;
   /** The queue prefix: album keys live under it. */
   prefix: string;
@@ -125,8 +125,19 @@ export function createTelegramBot(o: TelegramBotOptions): TelegramBot {
 
   const onError = (error: unknown) =>
     o.logger.error({ err: describeApiError(error, o.token) }, 'telegram update failed');
-  const collector = new AlbumCollector(o.albumWindowMs ?? 1_000, async (messages) => {
-    await handle(messages).catch(onError);
+  // Albums are gathered through Redis, so behind several webhook replicas each is handled once, whole.
+  const collector = new AlbumCollector({
+    redis: o.redis,
+    prefix: o.prefix,
+    windowMs: o.albumWindowMs ?? 1_000,
+    onAlbum: async (messages) => {
+      await handle(messages).catch(onError);
+    },
+    onError: (error) =>
+      o.logger.warn(
+        { err: String(error) },
+        'telegram album gathering: redis failed (an album is then gathered in one process)',
+      ),
   });
   /**
    * Everyone whose update the bot handles is remembered by @username, beside the handling (a lost
@@ -158,7 +169,7 @@ export function createTelegramBot(o: TelegramBotOptions): TelegramBot {
     }
     // Remember every album part, so a reply to the album later finds all of its inputs.
     await albums.remember(message);
-    collector.add(message);
+    await collector.add(message);
   });
 
   bot.on('callback_query:data', async (ctx) => {
