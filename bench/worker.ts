@@ -9,7 +9,7 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 
 const config = loadConfig(process.env);
-const app = createApp({ config, logger: createLogger(config.logLevel) });
+const app = createApp({ config, logger: createLogger(config.logLevel), fileDelivery: true });
 const workers = app.startWorkers();
 await Promise.all([workers.generate.waitUntilReady(), workers.deliver.waitUntilReady()]);
 

@@ -31,7 +31,12 @@ export interface AppOptions {
   catalog?: readonly ModelSpec[];
   /** Media sources beyond the built-in `url` one (a platform's own, `file` from the CLI). */
   sources?: MediaSources;
-  /** Deliveries beyond the built-in `file` one, by platform. */
+  /**
+   * Whether workers may write clips to local files (`file` targets): the command line's, and the
+   * tests'. A service worker never does, so no job can make it write where a path says.
+   */
+  fileDelivery?: boolean;
+  /** Deliveries of the platforms, by name. */
   deliveries?: Deliveries;
   /** BullMQ worker overrides (tests shorten lock and stalled intervals). */
   workerOptions?: Partial<WorkerOptions>;
@@ -175,7 +180,11 @@ export function createApp(options: AppOptions): App {
           ...(options.now ? { now: options.now } : {}),
         },
         deliver: {
-          deliveries: { [FILE_PLATFORM]: createFileDelivery(), ...options.deliveries, ...extra.deliveries },
+          deliveries: {
+            ...(options.fileDelivery ? { [FILE_PLATFORM]: createFileDelivery() } : {}),
+            ...options.deliveries,
+            ...extra.deliveries,
+          },
           descriptors: PROVIDERS,
           logger,
           ...(options.fetch ? { fetch: options.fetch } : {}),

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -139,7 +140,11 @@ describe('the service process (npm start runs this)', () => {
       fileTarget(h.out('svc.mp4')),
     );
     if (!accepted.ok) throw new Error(accepted.error.id);
-    expect((await h.finished(accepted.value.jobId)).state).toBe('completed');
+    const finished = await h.finished(accepted.value.jobId);
+    expect(finished.state).toBe('completed');
+    // A service worker writes no local file, whatever a job's target says: only the command line does.
+    expect(finished.deliver?.failedReason).toBe('no delivery for file on this worker');
+    expect(existsSync(h.out('svc.mp4'))).toBe(false);
     run.proc.kill('SIGTERM');
     expect(await run.exited).toBe(0);
     const logs = run.out.stdout
@@ -147,7 +152,7 @@ describe('the service process (npm start runs this)', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as { msg: string });
     expect(logs.map((l) => l.msg)).toEqual(
-      expect.arrayContaining(['worker started', 'http server listening', 'delivered']),
+      expect.arrayContaining(['worker started', 'http server listening']),
     );
     for (const secret of [h.env.RUNNINGHUB_API_KEY!, h.env.DISCORD_TOKEN!, h.env.TELEGRAM_BOT_TOKEN!]) {
       expect(run.out.stdout).not.toContain(secret);

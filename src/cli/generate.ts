@@ -137,6 +137,7 @@ export async function generate(
   // (it names local files only this process can read).
   const prefix = `${config.queuePrefix}-cli-${randomUUID().slice(0, 8)}`;
   const app = createApp({
+    fileDelivery: true,
     config: { ...config, queuePrefix: prefix },
     logger: createLogger('silent'),
     sources: { file: createFileSource() },

@@ -49,6 +49,7 @@ export const ERROR_IDS = [
   'blocked-word',
   'not-admin',
   'again-expired',
+  'again-elsewhere',
   'inputs-gone',
   'service-busy',
   'no-provider',

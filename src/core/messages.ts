@@ -164,6 +164,8 @@ const MESSAGES: Record<ErrorId, Message> = {
   'not-admin': (_d, w) => `Only admins of this ${w.community} can do that.`,
   'again-expired': (_d, w) =>
     `That clip is too old to make again: use ${w.command('video')} to start a new one.`,
+  'again-elsewhere': (_d, w) =>
+    `That clip was made somewhere else, so it can't be made again here: use ${w.command('video')} to start a new one.`,
   'inputs-gone': (_d, w) =>
     `The images that clip was made from are no longer available, so I can't make it again. Send them again with ${w.command('video')}.`,
   'service-busy': () => 'The service is busy right now. Please try again in a minute.',

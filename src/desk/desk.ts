@@ -290,13 +290,17 @@ export function createDesk(deps: DeskDeps): Desk {
     async again(jobId, caller, target) {
       if (isDown(deps.redis)) return err(userError('service-busy'));
       // Jobs queued before Again kept its own record still carry their request.
-      const kept = await guarded(
-        async () =>
+      const found = await guarded(async () => ({
+        request:
           (await again.read(jobId)) ??
           readGeneratePayload((await deps.queues.generate.getJob(jobId))?.data)?.request,
-      );
-      if (kept === 'busy') return err(userError('service-busy'));
+        where: await deps.credits.communityOf(jobId),
+      }));
+      if (found === 'busy') return err(userError('service-busy'));
+      const kept = found.request;
       if (!kept) return err(userError('again-expired'));
+      // A button id is anyone's to forge: only a clip made on this platform and server is made again here.
+      if (found.where !== communityKey(caller.place)) return err(userError('again-elsewhere'));
       const now = await refreshed(kept).catch(() => 'busy' as const);
       if (now === 'busy') return err(userError('service-busy'));
       if (!now) return err(userError('inputs-gone'));

@@ -162,6 +162,21 @@ describe('Again', () => {
       ok: false,
       error: { id: 'again-expired' },
     });
+    // A forged button elsewhere: another server, another platform, a private chat.
+    gone = false;
+    for (const place of [
+      { platform: 'chat', community: 'g2' },
+      { platform: 'other', community: 'g1' },
+      { platform: 'chat' },
+    ]) {
+      expect(
+        await desk.again(first.value.jobId, { requester: ann, place }, fileTarget(t.out('w.mp4'))),
+      ).toEqual({
+        ok: false,
+        error: { id: 'again-elsewhere' },
+      });
+    }
+    expect((await t.app.credits.usage('chat:ann', 'chat:g1')).used).toBe(before);
   });
 });
 

@@ -101,6 +101,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const logs: string[] = [];
   const logger = createLogger('debug', { write: (line: string) => void logs.push(line) });
   const app = createApp({
+    fileDelivery: true,
     config,
     logger,
     jobOptions: { backoff: { type: 'exponential', delay: 50 } },

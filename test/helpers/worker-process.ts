@@ -9,6 +9,7 @@ import { createLogger } from '../../src/log.js';
 
 const config = loadConfig(process.env);
 const app = createApp({
+  fileDelivery: true,
   config,
   logger: createLogger('silent'),
   jobOptions: { backoff: { type: 'exponential', delay: 50 } },

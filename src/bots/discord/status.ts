@@ -5,6 +5,7 @@ import {
   type APIEmbedField,
   ButtonStyle,
   ComponentType,
+  escapeMarkdown,
 } from 'discord.js';
 import { actionId } from '../../desk/actions.js';
 import { creditsText } from '../../desk/content.js';
@@ -72,12 +73,12 @@ export interface JobFacts {
 
 const PROMPT_SHOWN = 300;
 
-/** The prompt as a quote, cut short. */
-function promptQuote(prompt: string): string | undefined {
+/** The prompt as a quote, cut short, its markdown escaped (a prompt shows as typed, never as markup or a mention). */
+export function promptQuote(prompt: string): string | undefined {
   const p = prompt.trim();
   if (!p) return undefined;
   const cut = p.length > PROMPT_SHOWN ? `${p.slice(0, PROMPT_SHOWN - 1)}…` : p;
-  return cut
+  return escapeMarkdown(cut)
     .split('\n')
     .map((line) => `> ${line}`)
     .join('\n');

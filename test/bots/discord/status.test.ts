@@ -121,6 +121,13 @@ describe('liveMessage: the status of an unfinished job', () => {
     expect(embedOf(body).description?.length).toBeLessThan(400);
     checkEmbedLimits(embedOf(body));
   });
+
+  it('shows the prompt as typed: its markdown is escaped, never rendered', () => {
+    const body = liveMessage(view({ prompt: '**huge** _tilted_ `code` ~~gone~~ ||spoiler||' }));
+    expect(embedOf(body).description).toBe(
+      '> \\*\\*huge\\*\\* \\_tilted\\_ \\`code\\` \\~\\~gone\\~\\~ \\|\\|spoiler\\|\\|',
+    );
+  });
 });
 
 describe('finalMessage: how a job ended', () => {
