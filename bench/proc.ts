@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 
 /** Memory of a live process from /proc/<pid>/status, in KiB (Linux only). */
 export interface ProcessMemory {
@@ -58,4 +58,53 @@ export function sampleProcess(pid: number, everyMs: number): { stop(): ProcessSa
       return result;
     },
   };
+}
+
+/** A process's direct children (ffmpeg and ffprobe, for a worker) at one moment. */
+export interface ChildrenMemory {
+  count: number;
+  /** Their summed VmRSS: shared pages (ffmpeg's libraries) counted once per process. */
+  rssKiB: number;
+  /** Their summed proportional set size (smaps_rollup `Pss`): shared pages split among their users. */
+  pssKiB: number;
+}
+
+/**
+ * The memory of a process's direct children, from /proc/<pid>/task/<tid>/children: what the parent's
+ * own RSS does not show. Zeros when there are none.
+ */
+export async function readChildrenMemory(pid: number): Promise<ChildrenMemory> {
+  const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  const lists = await Promise.all(
+    tasks.map((tid) => readFile(`/proc/${pid}/task/${tid}/children`, 'utf8').catch(() => '')),
+  );
+  const children = [...new Set(lists.join(' ').split(/\s+/).filter(Boolean).map(Number))];
+  const field = (text: string, name: string) =>
+    Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
+  const each = await Promise.all(
+    children.map((child) =>
+      readFile(`/proc/${child}/smaps_rollup`, 'utf8').then(
+        (text) => ({ rss: field(text, 'Rss'), pss: field(text, 'Pss') }),
+        () => ({ rss: 0, pss: 0 }),
+      ),
+    ),
+  );
+  return {
+    count: each.filter((m) => m.rss > 0).length,
+    rssKiB: each.reduce((n, m) => n + m.rss, 0),
+    pssKiB: each.reduce((n, m) => n + m.pss, 0),
+  };
+}
+
+/**
+ * Resets a process's VmHWM to its current RSS (`echo 5 > /proc/<pid>/clear_refs`, Linux 4.0+), so a
+ * later VmHWM is the peak since now. False when the kernel or permissions refuse.
+ */
+export async function resetPeakRss(pid: number): Promise<boolean> {
+  try {
+    await writeFile(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,23 +1,38 @@
 /**
  * `npm run bench`: (a) intake throughput against a bare queue.add, (c) Discord dispatch → defer under a
  * burst of 200 commands against a bare discord.js defer, (b) 2,000 jobs in flight on one worker
- * process against a 20 s fake provider. Loopback only; each part on its own random BullMQ
- * prefix, deleted after. Prints PASS/MISS per target; exits non-zero only when the bench itself
- * breaks (or overruns its own time bound). See docs/benchmarks.md.
+ * process against a 20 s fake provider, (d) 20 deliveries of 45 MB clips at once on one worker
+ * process with real ffmpeg (its RSS growth; transcode time per clip against ffmpeg alone). Loopback
+ * only; each part on its own random BullMQ prefix, deleted after. Prints PASS/MISS per target; exits
+ * non-zero only when the bench itself breaks (or overruns its own time bound). See docs/benchmarks.md.
  *
- * Knobs (environment): BENCH_PARTS=a,c,b (or b1, b2) · BENCH_WORKER_CONCURRENCY (default 50, the
+ * Knobs (environment): BENCH_PARTS=a,c,b,d (or b1, b2) · BENCH_WORKER_CONCURRENCY (default 50, the
  * service default) · BENCH_WORKER_PROCESSES (default 1) · BENCH_WORKER_CPU_PROF=<dir> (the worker of part b writes a V8 CPU profile there)
- * · BENCH_PROVIDER_KEEPALIVE_MS (default 60000; 1000 reproduces the fakes' connection-per-request).
+ * · BENCH_PROVIDER_KEEPALIVE_MS (default 60000; 1000 reproduces the fakes' connection-per-request)
+ * · BENCH_D_TRANSCODE_CLIPS (default 4; 0 skips part d's transcode run) · BENCH_D_TRANSCODE_SECONDS
+ * (default 5; 15 transcodes clips as long as the 45 MB one, about 3 min on 2 cores) · BENCH_D_TRANSCODE_CONCURRENCY
+ * (the part d worker's TRANSCODE_CONCURRENCY; default one per core, as the service).
  */
 import { cpus } from 'node:os';
+import {
+  type ChildrenPeak,
+  type DeliveriesResult,
+  runDeliveriesBench,
+  type TranscodeRun,
+} from './deliveries.js';
 import { type DeferBenchResult, runDeferBench } from './discord.js';
 import { type InFlightResult, runInFlightBench, type Spread } from './in-flight.js';
 import { type IntakeBenchResult, runIntakeBench } from './intake.js';
 import { loopbackRedisUrl } from './keys.js';
 import { machineSpeed, mb, median, ms, perSecond, verdict } from './stats.js';
 
-/** Hard bound of the whole run; the parts bound themselves well inside it. */
-const TIME_BOUND_MS = 270_000;
+/** Hard bound of a run of parts a, b and c; the parts bound themselves well inside it. */
+const BASE_BOUND_MS = 270_000;
+/**
+ * Part (d)'s own bound, added to the run's: 3 min with its default 5 s transcode clip (it takes about
+ * 1 min on 2 cores), more for a longer one. The parts before it leave it this much.
+ */
+const dBudgetMs = (transcodeSeconds: number): number => 120_000 + 12_000 * transcodeSeconds;
 const RATIO_TARGET = 0.5;
 const RSS_TARGET_KIB = 300 * 1024;
 
@@ -121,9 +136,123 @@ function reportInFlight(r: InFlightResult): boolean[] {
   return [rssPass, p95Pass];
 }
 
+const MiB = 1024 * 1024;
+/** A knob's number: `fallback` when unset or not a number above 0 (or ≥ 0 with `zeroOk`). */
+const positive = (value: string | undefined, fallback: number, zeroOk = false): number => {
+  const n = Number(value);
+  return value !== undefined && value !== '' && Number.isFinite(n) && (n > 0 || (zeroOk && n === 0))
+    ? n
+    : fallback;
+};
+const RSS_GROWTH_TARGET_KIB = 150 * 1024;
+const secs = (msValue: number | undefined): string =>
+  msValue === undefined || !Number.isFinite(msValue) ? 'n/a' : `${(msValue / 1000).toFixed(1)} s`;
+const mean = (values: readonly number[]): number =>
+  values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
+
+const children = (c: ChildrenPeak): string =>
+  `its ffmpeg/ffprobe processes peaked at ${c.count} at once, ${mb(c.pssKiB)} PSS together (${mb(c.rssKiB)} RSS summed)`;
+
+function reportTranscodes(t: TranscodeRun): void {
+  const c = t.clip;
+  out(
+    `    transcodes: a ${(c.bytes / MiB).toFixed(1)} MiB clip (${c.durationS.toFixed(1)} s ${c.width}×${c.height} ${c.codecs}, ` +
+      `the memory run's bitrate; shorter than it to fit the time bound) to Discord targets limited to ` +
+      `${(t.limit / MiB).toFixed(0)} MiB; the worker's pool runs ${t.poolSize} at once`,
+  );
+  out(
+    `      ffmpeg alone (fitUnder in the bench process, same file and limit): ${t.aloneRuns.map(secs).join(' before, ')}` +
+      `${t.aloneRuns.length > 1 ? ' after' : ''}, mean ${secs(t.aloneMs)} → ` +
+      `${(t.aloneBytes / MiB).toFixed(1)} MiB`,
+  );
+  const ratio = (x: number | undefined) =>
+    x === undefined || !Number.isFinite(x) ? 'n/a' : `×${(x / t.aloneMs).toFixed(2)}`;
+  out(`      one delivery alone in the worker:  logged ${secs(t.singleMs)}  ${ratio(t.singleMs)} of alone`);
+  const b = t.batch;
+  out(
+    `      ${b.count} deliveries at once: logged (with the wait for a slot) mean ${secs(mean(b.loggedMs))}, ` +
+      `median ${secs(median(b.loggedMs))}; running mean ${secs(mean(b.ranMs))}, median ${secs(median(b.ranMs))} ` +
+      `${ratio(median(b.ranMs))} of alone; ${b.loggedMs.length}/${b.count} compressed in ${secs(b.wallMs)} ` +
+      `(${ratio(b.wallMs / Math.max(1, b.count))} of alone per clip)${b.finished ? '' : ' — gave up waiting'}`,
+  );
+  out(
+    `      received ${t.uploads} compressed clips (1 + ${b.count}), ${t.underLimit} under the limit ` +
+      `(largest ${(t.largestUpload / MiB).toFixed(2)} MiB); ` +
+      `worker RSS peak ${mb(t.peakSampledKiB)}; ${children(t.children)}` +
+      `${t.failedSteps > 0 ? `; ${t.failedSteps} preparation steps failed` : ''}`,
+  );
+}
+
+function reportDeliveries(r: DeliveriesResult): boolean[] {
+  const c = r.clip;
+  out(
+    `(d) deliveries of large clips on one worker process: a ${(c.bytes / MiB).toFixed(1)} MiB clip ` +
+      `(${c.durationS.toFixed(1)} s ${c.width}×${c.height} ${c.codecs}, made by ffmpeg), real ffmpeg, ` +
+      `Discord and Telegram fakes in another process`,
+  );
+  const m = r.memory;
+  let pass = false;
+  if (m) {
+    out(
+      `    ${m.deliveries} deliveries at once (${m.discord} Discord, ${m.telegram} Telegram, each as it is): ` +
+        `${m.delivered} delivered, ${m.failed} failed, ${m.unfinished} unfinished in ${secs(m.wallMs)}; ` +
+        `at most ${m.maxRunning} running at once, each ${secs(m.run.p50)} median (max ${secs(m.run.max)})`,
+    );
+    out(
+      `    received: ${m.discordUploads} Discord + ${m.telegramUploads} Telegram uploads, ${m.intact} byte for byte the clip; ` +
+        `${m.telegramWithVideoFacts} Telegram videos with duration, size and thumbnail`,
+    );
+    const growthSampled = m.peakSampledKiB - m.idleKiB;
+    const growthHwm = m.hwmKiB - m.idleKiB;
+    out(
+      `    worker RSS: idle ${mb(m.idleKiB)} (baseline), peak sampled ${mb(m.peakSampledKiB)} (+${mb(growthSampled)}, ` +
+        `${m.samples} samples at 100 ms), VmHWM ${mb(m.hwmKiB)} (+${mb(growthHwm)}` +
+        `${m.hwmReset ? ', reset after the baseline' : ', over the whole life: clear_refs refused'}); ` +
+        `worker CPU ${m.workerCpuSeconds.toFixed(1)} s`,
+    );
+    if (m.usage) {
+      const { idle, peaks } = m.usage;
+      const grew = (k: keyof typeof idle) => `+${mb((peaks[k] - idle[k]) / 1024)}`;
+      out(
+        `    of which (worker's memoryUsage, each figure's own peak): V8 heap total ${grew('heapTotal')} ` +
+          `(used ${grew('heapUsed')}), external ${grew('external')} (array buffers ${grew('arrayBuffers')}); ` +
+          `RSS after the run ${mb(m.endKiB)}`,
+      );
+    }
+    out(`    outside the worker's RSS: ${children(m.children)}`);
+    const growth = Math.max(growthSampled, growthHwm);
+    pass = m.delivered === m.deliveries && m.intact === m.deliveries && growth <= RSS_GROWTH_TARGET_KIB;
+    if (r.transcode && 'skipped' in r.transcode) out(`    transcodes: skipped (${r.transcode.skipped})`);
+    else if (r.transcode) reportTranscodes(r.transcode);
+    if (r.loopDelayMs) {
+      out(
+        `    worker event-loop delay p50 ${r.loopDelayMs.p50.toFixed(1)} ms, p99 ${r.loopDelayMs.p99.toFixed(1)} ms, ` +
+          `max ${r.loopDelayMs.max.toFixed(0)} ms`,
+      );
+    }
+    if (r.logProblems.count > 0) {
+      out(
+        `    worker logged ${r.logProblems.count} warnings/errors, first: ${r.logProblems.first.join(' | ')}`,
+      );
+    }
+    out(
+      `  target RSS growth ≤ 150 MB, all ${m.deliveries} delivered whole: +${mb(growth)}` +
+        `${m.delivered === m.deliveries && m.intact === m.deliveries ? '' : ` (${m.intact}/${m.deliveries} arrived whole)`}  ${verdict(pass)}`,
+    );
+  } else {
+    out('  target RSS growth ≤ 150 MB: no memory run  MISS');
+  }
+  out(`    part (d) took ${secs(r.elapsedMs)}`);
+  return [pass];
+}
+
 async function main(): Promise<void> {
   const redisUrl = loopbackRedisUrl(process.env);
-  const parts = (process.env.BENCH_PARTS ?? 'a,c,b').split(',').map((p) => p.trim());
+  const parts = (process.env.BENCH_PARTS ?? 'a,c,b,d').split(',').map((p) => p.trim());
+  const transcodeSeconds = positive(process.env.BENCH_D_TRANSCODE_SECONDS, 5);
+  // What part (b) must leave of the bound for part (d), when it runs.
+  const reserved = parts.includes('d') ? dBudgetMs(transcodeSeconds) : 0;
+  const TIME_BOUND_MS = BASE_BOUND_MS + reserved;
   const concurrency = Number(process.env.BENCH_WORKER_CONCURRENCY ?? 50);
   const processes = Number(process.env.BENCH_WORKER_PROCESSES ?? 1);
   const abort = new AbortController();
@@ -174,7 +303,7 @@ async function main(): Promise<void> {
   ] as const) {
     if (!parts.includes(part) && !parts.includes('b')) continue;
     // Each run needs ~30 s when healthy; never start one that could not finish inside the bound.
-    const left = TIME_BOUND_MS - (Date.now() - started) - 30_000;
+    const left = TIME_BOUND_MS - reserved - (Date.now() - started) - 30_000;
     if (abort.signal.aborted || left < 60_000) {
       out(`(${part}) skipped: not enough of the time bound left`);
       continue;
@@ -197,6 +326,32 @@ async function main(): Promise<void> {
     });
     verdicts.push(...reportInFlight(r));
     out();
+  }
+  if (parts.includes('d')) {
+    const left = TIME_BOUND_MS - (Date.now() - started) - 20_000;
+    if (abort.signal.aborted || left < 90_000) {
+      out('(d) skipped: not enough of the time bound left');
+    } else {
+      const transcodeConcurrency = process.env.BENCH_D_TRANSCODE_CONCURRENCY;
+      const r = await runDeliveriesBench({
+        redisUrl,
+        deliveries: 20,
+        clipSeconds: 15,
+        clipBytes: 45 * MiB,
+        discordLimit: 50 * MiB,
+        transcodeClips: Math.floor(positive(process.env.BENCH_D_TRANSCODE_CLIPS, 4, true)),
+        transcodeSeconds,
+        transcodeLimit: 10 * MiB,
+        transcodeConcurrency: transcodeConcurrency
+          ? Math.floor(positive(transcodeConcurrency, 1))
+          : undefined,
+        budgetMs: Math.min(reserved, left),
+        log: out,
+        signal: abort.signal,
+      });
+      verdicts.push(...reportDeliveries(r));
+      out();
+    }
   }
   out(`  ${speedLine()} (at end)`);
   const passed = verdicts.filter(Boolean).length;

@@ -11,7 +11,13 @@ export interface LoopDelay {
   max: number;
 }
 
-/** One bench/worker.ts process, started and ready. */
+/** The figures of `process.memoryUsage()` a worker reports, in bytes. */
+export type MemoryUsage = Pick<
+  NodeJS.MemoryUsage,
+  'rss' | 'heapTotal' | 'heapUsed' | 'external' | 'arrayBuffers'
+>;
+
+/** One bench worker process (bench/worker.ts unless told otherwise), started and ready. */
 export interface WorkerChild {
   pid: number;
   /** True once the process has exited. */
@@ -21,19 +27,30 @@ export interface WorkerChild {
   /** Its last lines on stderr, for a crash report. */
   stderrTail(): string;
   loopDelay(): Promise<LoopDelay | undefined>;
+  /** `process.memoryUsage()` now and each figure's peak since the last call (workers that answer it). */
+  memoryUsage(): Promise<{ now: MemoryUsage; peaks: MemoryUsage } | undefined>;
   /** SIGTERM, then SIGKILL if it has not left within 10 s. */
   stop(): Promise<void>;
 }
 
+export interface WorkerChildOptions {
+  /** The worker script; bench/worker.ts (part b's) by default. */
+  script?: string;
+  /** When set, the worker writes a V8 CPU profile into this folder when it stops (--cpu-prof). */
+  cpuProfileDir?: string;
+  /** Called with every line the worker writes on stdout (its JSON log lines). */
+  onLine?: (line: string) => void;
+}
+
 /**
- * Forks bench/worker.ts under tsx with `env` on top of this process's environment; resolves once it
- * reports ready (rejects after 30 s or if it exits first).
+ * Forks a bench worker script under tsx with `env` on top of this process's environment; resolves
+ * once it reports ready (rejects after 30 s or if it exits first).
  */
 export async function startWorkerChild(
   env: Record<string, string>,
-  options: { cpuProfileDir?: string } = {},
+  options: WorkerChildOptions = {},
 ): Promise<WorkerChild> {
-  const child: ChildProcess = fork(WORKER, [], {
+  const child: ChildProcess = fork(options.script ?? WORKER, [], {
     env: { ...process.env, ...env },
     execArgv: [
       '--import',
@@ -51,6 +68,7 @@ export async function startWorkerChild(
   // The worker logs at info, as in production; keep what is a warning or worse.
   if (child.stdout) {
     createInterface({ input: child.stdout }).on('line', (line) => {
+      options.onLine?.(line);
       if (!/"level":(40|50|60)/.test(line)) return;
       logProblems.count += 1;
       if (logProblems.first.length < 3) logProblems.first.push(line.slice(0, 300));
@@ -93,6 +111,23 @@ export async function startWorkerChild(
           resolve((m as { loopDelayMs?: LoopDelay }).loopDelayMs);
         });
         child.send('stats');
+      }),
+    memoryUsage: () =>
+      new Promise((resolve) => {
+        if (exited) return resolve(undefined);
+        const timer = setTimeout(() => {
+          child.off('message', onMessage);
+          resolve(undefined);
+        }, 2_000);
+        const onMessage = (m: unknown) => {
+          const memory = (m as { memory?: { now: MemoryUsage; peaks: MemoryUsage } }).memory;
+          if (!memory) return;
+          clearTimeout(timer);
+          child.off('message', onMessage);
+          resolve(memory);
+        };
+        child.on('message', onMessage);
+        child.send('memory');
       }),
     async stop() {
       if (exited) return;

@@ -97,8 +97,12 @@ export async function prepareClip(
     } else {
       try {
         const out = join(dir, 'fit.mp4');
-        const started = performance.now();
-        const fitted = await tools.pool.run(() => fitUnder(paths, current.path, out, limit, transcode));
+        // `ms` is ffmpeg's own time, from the moment the pool gives the clip a slot.
+        let started = 0;
+        const fitted = await tools.pool.run(() => {
+          started = performance.now();
+          return fitUnder(paths, current.path, out, limit, transcode);
+        });
         tools.logger.info(
           {
             jobId,
