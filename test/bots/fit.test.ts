@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { APIMessage } from 'discord.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { probe } from '../../src/media/ffmpeg.js';
-import { makeClip, removeClips, testFfmpeg, topLevelBoxes } from '../helpers/clips.js';
+import { brokenClip, makeClip, removeClips, testFfmpeg, topLevelBoxes } from '../helpers/clips.js';
 import { discordHarnesses, OPT } from '../helpers/discord.js';
 import { telegramScenes, videoFor } from '../helpers/telegram.js';
 import { waitFor } from '../helpers/wait.js';
@@ -78,6 +78,22 @@ describe('compress to fit, on Discord', () => {
     const url = /(http:\/\/\S+)/.exec(final.embeds?.[0]?.description ?? '')?.[1] as string;
     expect((await fetch(url).then((r) => r.arrayBuffer())).byteLength).toBe(source.length);
     expect(t.logs.join('\n')).toContain('clip cannot fit the upload limit');
+  });
+
+  it('when ffmpeg fails on the clip, it arrives as the link, and the log has ffmpeg’s last words', async () => {
+    const ffmpeg = await testFfmpeg();
+    const source = await readFile(await brokenClip(200_000));
+    const t = await discord({ ffmpeg, video: source });
+    const i = t.run('video', [{ name: 'prompt', type: OPT.string, value: 'garbled' }], {
+      attachmentSizeLimit: 100_000,
+    });
+    const final = await t.reply(i.token, done, 30_000);
+    expect(final.attachments ?? []).toHaveLength(0);
+    expect(final.embeds?.[0]?.description).toMatch(/http:\/\/\S+\/results\//);
+    const failed = t.logs
+      .map((l) => JSON.parse(l) as { msg?: string; stderr?: string })
+      .find((l) => l.msg === 'clip preparation step failed; the clip goes as it is');
+    expect(failed?.stderr?.length ?? 0).toBeGreaterThan(0);
   });
 
   it('without ffmpeg an oversize clip arrives as the link', async () => {
