@@ -7,7 +7,6 @@
  * 'clip compressed to fit' lines. Answers a `stats` message with its event-loop delay, and a `memory`
  * message with its `process.memoryUsage()` now and the peak of each figure since the last one.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { REST } from 'discord.js';
 import { createApp } from '../src/app.js';
 import { createDiscordDelivery } from '../src/bots/discord/delivery.js';
@@ -20,6 +19,7 @@ import type { ChatDelivery } from '../src/core/ports.js';
 import { createStatusStore } from '../src/desk/status-store.js';
 import { createLogger } from '../src/log.js';
 import { findFfmpeg } from '../src/media/ffmpeg.js';
+import { serveBenchChild } from './child.js';
 
 const config = loadConfig(process.env);
 const logger = createLogger(config.logLevel);
@@ -54,10 +54,6 @@ if (dc?.token) {
 const workers = app.startWorkers({ deliveries });
 await Promise.all([workers.generate.waitUntilReady(), workers.deliver.waitUntilReady()]);
 
-const RESOLUTION_MS = 10;
-const loopDelay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
-loopDelay.enable();
-const beyond = (ns: number) => Math.max(0, ns / 1e6 - RESOLUTION_MS);
 // Where the memory is, sampled every 100 ms: the peak of each figure since the last `memory` message.
 type Usage = Pick<NodeJS.MemoryUsage, 'rss' | 'heapTotal' | 'heapUsed' | 'external' | 'arrayBuffers'>;
 const usage = (): Usage => {
@@ -69,30 +65,8 @@ setInterval(() => {
   const now = usage();
   for (const key of Object.keys(now) as (keyof Usage)[]) peaks[key] = Math.max(peaks[key], now[key]);
 }, 100).unref();
-process.on('message', (message) => {
-  if (message === 'memory') {
-    const answer = { memory: { now: usage(), peaks } };
-    peaks = usage();
-    process.send?.(answer);
-    return;
-  }
-  if (message !== 'stats') return;
-  process.send?.({
-    loopDelayMs: {
-      p50: beyond(loopDelay.percentile(50)),
-      p99: beyond(loopDelay.percentile(99)),
-      max: beyond(loopDelay.max),
-    },
-  });
+serveBenchChild(app, (message) => {
+  if (message !== 'memory') return;
+  process.send?.({ memory: { now: usage(), peaks } });
+  peaks = usage();
 });
-process.send?.('ready');
-
-let stopping = false;
-const stop = () => {
-  if (stopping) return;
-  stopping = true;
-  void app.close().then(() => process.exit(0));
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', () => undefined);
-process.on('disconnect', stop);

@@ -47,6 +47,16 @@ const refuse = (title: string, ...lines: Line[]) => say(false, `⚠️ ${title}`
 const n = (value: number): string => value.toLocaleString('en-US');
 const creditsText = (value: number): string => `${n(value)} credit${value === 1 ? '' : 's'}`;
 
+/** Channels as mentions, comma-separated. */
+const channelRefs = (ids: readonly string[]): Line =>
+  ids.flatMap((id, i) => [...(i > 0 ? [', '] : []), { ref: 'channel' as const, id }]);
+
+/** Where requests are taken, from a community's allowed channels (none: every channel). */
+const whereTaken = (ids: readonly string[]): Line =>
+  ids.length === 0
+    ? ['Requests are taken in every channel.']
+    : ['Requests are taken only in ', ...channelRefs(ids), '.'];
+
 /** Whether the caller is an admin here: operators everywhere; in a community, whom the platform says. */
 export async function isAdmin(policy: AccessPolicy, caller: Caller): Promise<boolean> {
   if (isOperator(policy, caller.requester)) return true;
@@ -108,9 +118,7 @@ export function createAdmin(deps: AdminDeps) {
     if (!isPrivate(caller.place) && caller.place.channel !== undefined) {
       lines.push([
         { bold: 'Channels: ' },
-        ...(s.channels.length === 0
-          ? ['every channel']
-          : s.channels.flatMap((id, i) => [...(i > 0 ? [', '] : []), { ref: 'channel' as const, id }])),
+        ...(s.channels.length === 0 ? ['every channel'] : channelRefs(s.channels)),
       ]);
     }
     lines.push([{ bold: 'Requests: ' }, s.paused ? '⏸ paused' : 'open']);
@@ -259,34 +267,11 @@ export function createAdmin(deps: AdminDeps) {
       case 'channels': {
         const action = arg('action');
         if (action === '' && !cmd.channel) {
-          const s = await store.settings(community);
-          return say(
-            true,
-            '📺 Channels',
-            s.channels.length === 0
-              ? ['Requests are taken in every channel.']
-              : [
-                  'Requests are taken only in ',
-                  ...s.channels.flatMap((id, i) => [
-                    ...(i > 0 ? [', '] : []),
-                    { ref: 'channel' as const, id },
-                  ]),
-                  '.',
-                ],
-          );
+          return say(true, '📺 Channels', whereTaken((await store.settings(community)).channels));
         }
         if ((action !== 'allow' && action !== 'deny') || !cmd.channel) return usage();
         await change(community, { kind: 'channel', channel: cmd.channel.id, allowed: action === 'allow' });
-        const s = await store.settings(community);
-        const list: Line =
-          s.channels.length === 0
-            ? ['Requests are taken in every channel.']
-            : [
-                'Requests are taken only in ',
-                ...s.channels.flatMap((id, i) => [...(i > 0 ? [', '] : []), { ref: 'channel' as const, id }]),
-                '.',
-              ];
-        return done('Channels updated.', list);
+        return done('Channels updated.', whereTaken((await store.settings(community)).channels));
       }
       case 'pause':
       case 'resume': {
