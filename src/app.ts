@@ -163,10 +163,14 @@ export function createApp(options: AppOptions): App {
           providers,
           descriptors: PROVIDERS,
           sources: {
-            url: createUrlSource(options.fetch ? { fetch: options.fetch } : {}),
+            url: createUrlSource({
+              network: config.media,
+              ...(options.fetch ? { fetch: options.fetch } : {}),
+            }),
             ...options.sources,
             ...extra.sources,
           },
+          imageMaxPixels: config.media.imageMaxPixels,
           credits,
           queues,
           redis,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type DiscordShards, discordShardsSchema } from './bots/discord/shards.js';
 import { PLATFORMS, type PlatformSettings } from './bots/registry.js';
 import { PROVIDERS, type ProviderSettings } from './providers/registry.js';
 
@@ -74,6 +75,29 @@ const operatorsSchema = optionalString.pipe(
     .optional(),
 );
 
+/**
+ * `MEDIA_ALLOW_HOSTS`: `host` or `host:port` items, kept as `URL.host` writes them (lower case, an
+ * http(s) default port left out), which is how a download's URL is compared with them.
+ */
+const mediaHostsSchema = z
+  .string()
+  .transform(commaList)
+  .refine(
+    (list) =>
+      list.every((item) => {
+        if (!URL.canParse(`http://${item}`)) return false;
+        const url = new URL(`http://${item}`);
+        return url.pathname === '/' && !url.username && !url.password && !url.search && !url.hash;
+      }),
+    { message: 'expected a comma list of host or host:port' },
+  )
+  .transform((list) =>
+    list.map((item) => {
+      const url = new URL(`http://${item}`);
+      return url.port === '443' ? url.hostname : url.host;
+    }),
+  );
+
 const rolesSchema = z
   .string()
   .transform((v) =>
@@ -112,10 +136,17 @@ const schema = z.object({
   ALLOW_PRIVATE_CHATS: withDefault(booleanSchema, 'true'),
   REELAY_OPERATORS: operatorsSchema,
   BLOCKED_WORDS_FILE: optionalString,
+  PRICES_FILE: optionalString,
   FFMPEG_PATH: optionalString,
   FFPROBE_PATH: optionalString,
   TRANSCODE_CONCURRENCY: optionalInt(1, 64, 'from 1 to 64'),
   TRANSCODE_TIMEOUT_S: withDefault(intIn(10, 3_600, 'of seconds from 10 to 3600'), '600'),
+  MEDIA_ALLOW_HOSTS: optionalString.pipe(mediaHostsSchema.optional()),
+  MEDIA_ALLOW_PRIVATE: withDefault(booleanSchema, 'false'),
+  IMAGE_MAX_PIXELS: withDefault(
+    intIn(90_000, 1_000_000_000, 'of pixels from 90000 to 1000000000'),
+    String(50_000_000),
+  ),
   TELEGRAM_MAX_UPLOAD_MB: withDefault(intIn(1, 2_000, 'of MB from 1 to 2000'), '50'),
   JOB_DEADLINE_MS: withDefault(
     intIn(1_000, 24 * 3_600_000, 'of milliseconds from 1000 to 86400000'),
@@ -156,6 +187,11 @@ export interface Config {
   platforms: Record<string, PlatformSettings>;
   /** Every registered provider's settings, by its name; a provider without a key is off. */
   providers: Record<string, ProviderSettings>;
+  /**
+   * The gateway shards this process's Discord bot runs (`DISCORD_SHARDS`, `DISCORD_SHARD_COUNT`,
+   * `DISCORD_SHARD_IDS`); undefined: one shard, discord.js's default.
+   */
+  discordShards: DiscordShards | undefined;
   publicUrl: string | undefined;
   /**
    * `WEBHOOK_SECRET`: signs each job's completion-hint URL (HMAC-SHA256); required with `PUBLIC_URL`
@@ -185,12 +221,22 @@ export interface Config {
   access: { allowPrivate: boolean; operators: string[] };
   /** `BLOCKED_WORDS_FILE`: the operator's global list of blocked words, one a line. */
   blockedWordsFile: string | undefined;
+  /** `PRICES_FILE`: the operator's credits per model over the catalog's (JSON; see `catalog/prices.ts`). */
+  pricesFile: string | undefined;
   /**
    * Clips over a platform's upload limit are compressed to fit with ffmpeg: where it is
    * (`FFMPEG_PATH`, `FFPROBE_PATH`; else PATH), how many transcodes a worker runs at once
    * (`TRANSCODE_CONCURRENCY`; undefined: one per core) and for how long at most.
    */
   transcode: { ffmpegPath?: string; ffprobePath?: string; concurrency?: number; timeoutMs: number };
+  /**
+   * Where workers may download chat users' inputs from, and how big an image may be:
+   * `MEDIA_ALLOW_HOSTS`, hosts allowed besides Discord's CDN and the Telegram Bot API; and
+   * `MEDIA_ALLOW_PRIVATE`, private and loopback addresses allowed (for tests against local fakes
+   * only: start-up warns when it is on). `IMAGE_MAX_PIXELS`: the most pixels of any image input,
+   * whatever the model.
+   */
+  media: { allowHosts: string[]; allowPrivate: boolean; imageMaxPixels: number };
   /** `TELEGRAM_MAX_UPLOAD_MB`: the Bot API's upload limit (50 MB; up to 2000 with a local Bot API server). */
   telegramMaxUploadBytes: number;
   jobDeadlineMs: number;
@@ -219,7 +265,8 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = schema.safeParse(env);
   const plugged = pluggedSchema.safeParse(env);
-  const problems = [parsed, plugged].flatMap((result) =>
+  const shards = discordShardsSchema.safeParse(env);
+  const problems = [parsed, plugged, shards].flatMap((result) =>
     result.success
       ? []
       : result.error.issues.map((issue) => `${String(issue.path[0] ?? 'environment')}: ${issue.message}`),
@@ -261,7 +308,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (roles?.includes('worker') && !keys.some(set)) {
     problems.push(`${keys[0]}: a worker needs a provider key: ${keys.join(' or ')}`);
   }
-  if (problems.length > 0 || !parsed.success || !plugged.success || !roles) {
+  if (problems.length > 0 || !parsed.success || !plugged.success || !shards.success || !roles) {
     throw new ConfigError([...new Set(problems)]);
   }
   const e = parsed.data;
@@ -284,6 +331,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     roles,
     platforms,
     providers,
+    discordShards: shards.data,
     publicUrl: e.PUBLIC_URL,
     webhookSecret: e.WEBHOOK_SECRET,
     dashboard:
@@ -300,11 +348,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     userCooldownS: e.USER_COOLDOWN_S,
     access: { allowPrivate: e.ALLOW_PRIVATE_CHATS, operators: e.REELAY_OPERATORS ?? [] },
     blockedWordsFile: e.BLOCKED_WORDS_FILE,
+    pricesFile: e.PRICES_FILE,
     transcode: {
       ...(e.FFMPEG_PATH ? { ffmpegPath: e.FFMPEG_PATH } : {}),
       ...(e.FFPROBE_PATH ? { ffprobePath: e.FFPROBE_PATH } : {}),
       ...(e.TRANSCODE_CONCURRENCY ? { concurrency: e.TRANSCODE_CONCURRENCY } : {}),
       timeoutMs: e.TRANSCODE_TIMEOUT_S * 1_000,
+    },
+    media: {
+      allowHosts: e.MEDIA_ALLOW_HOSTS ?? [],
+      allowPrivate: e.MEDIA_ALLOW_PRIVATE,
+      imageMaxPixels: e.IMAGE_MAX_PIXELS,
     },
     telegramMaxUploadBytes: e.TELEGRAM_MAX_UPLOAD_MB * 1024 * 1024,
     jobDeadlineMs: e.JOB_DEADLINE_MS,

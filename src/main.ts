@@ -10,6 +10,8 @@ import { createTelegramBot, type TelegramBot } from './bots/telegram/bot.js';
 import { createTelegramDelivery } from './bots/telegram/delivery.js';
 import { TELEGRAM, TELEGRAM_STORE } from './bots/telegram/platform.js';
 import { createTelegramSource } from './bots/telegram/source.js';
+import { CATALOG } from './catalog/models.js';
+import { loadPrices, withPrices } from './catalog/prices.js';
 import { ConfigError, loadConfig } from './config.js';
 import type { ChatDelivery, MediaSource } from './core/ports.js';
 import { loadBlockedWords } from './desk/moderation.js';
@@ -68,7 +70,18 @@ async function main(): Promise<void> {
       'ffmpeg/ffprobe not found: clips over a platform upload limit will be posted as links (install ffmpeg, or set FFMPEG_PATH)',
     );
   }
-  const app = createApp({ config, logger, ...(ffmpeg ? { ffmpeg } : {}) });
+  // The operator's prices over the catalog's, checked before anything is charged.
+  let catalog = CATALOG;
+  if (config.pricesFile) {
+    try {
+      catalog = withPrices(CATALOG, await loadPrices(config.pricesFile, CATALOG));
+    } catch (error) {
+      process.stderr.write(`reelay: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    logger.info({ file: config.pricesFile }, 'prices loaded');
+  }
+  const app = createApp({ config, logger, catalog, ...(ffmpeg ? { ffmpeg } : {}) });
   logger.info(
     {
       credits: app.memberLimit.credits,
@@ -80,6 +93,11 @@ async function main(): Promise<void> {
   if (config.spendCapDailyCredits === undefined) {
     logger.warn(
       'SPEND_CAP_DAILY_CREDITS is not set: nothing caps what the whole service spends in a day (an operator can set one at run time with `reelay admin cap`)',
+    );
+  }
+  if (config.media.allowPrivate) {
+    logger.warn(
+      'MEDIA_ALLOW_PRIVATE is on: workers may download inputs from private and loopback addresses (meant for tests against local fakes only)',
     );
   }
   const stops: (() => Promise<void>)[] = [];
@@ -95,7 +113,12 @@ async function main(): Promise<void> {
   const dcStore = createStatusStore(app.redis, config.queuePrefix, DISCORD_STORE);
   if (tg.token) {
     const api = createTelegramApi({ token: tg.token, apiRoot: tg.apiUrl });
-    sources[TELEGRAM] = createTelegramSource({ api, token: tg.token, apiRoot: tg.apiUrl });
+    sources[TELEGRAM] = createTelegramSource({
+      api,
+      token: tg.token,
+      apiRoot: tg.apiUrl,
+      network: config.media,
+    });
     deliveries[TELEGRAM] = createTelegramDelivery({
       api,
       store: tgStore,
@@ -106,7 +129,7 @@ async function main(): Promise<void> {
   }
   if (dc.token) {
     const rest = new REST({ api: dc.apiUrl }).setToken(dc.token);
-    sources[DISCORD] = createDiscordSource({ rest });
+    sources[DISCORD] = createDiscordSource({ rest, network: config.media });
     deliveries[DISCORD] = createDiscordDelivery({ rest, token: dc.token, store: dcStore, logger });
   }
   let globalWords: string[] = [];
@@ -124,7 +147,14 @@ async function main(): Promise<void> {
 
   let discord: DiscordBot | undefined;
   if (config.roles.includes(DISCORD) && dc.token) {
-    discord = createDiscordBot({ token: dc.token, apiUrl: dc.apiUrl, desk, store: dcStore, logger });
+    discord = createDiscordBot({
+      token: dc.token,
+      apiUrl: dc.apiUrl,
+      desk,
+      store: dcStore,
+      logger,
+      ...(config.discordShards ? { shards: config.discordShards } : {}),
+    });
   }
   let telegram: TelegramBot | undefined;
   if (config.roles.includes(TELEGRAM) && tg.token) {

@@ -70,6 +70,7 @@ describe('loadConfig defaults', () => {
       access: { allowPrivate: true, operators: [] },
       blockedWordsFile: undefined,
       transcode: { timeoutMs: 600_000 },
+      media: { allowHosts: [], allowPrivate: false, imageMaxPixels: 50_000_000 },
       telegramMaxUploadBytes: 50 * 1024 * 1024,
       jobDeadlineMs: 30 * 60_000,
       workerConcurrency: 50,
@@ -346,6 +347,16 @@ describe('loadConfig: BLOCKED_WORDS_FILE', () => {
   });
 });
 
+describe('loadConfig: PRICES_FILE', () => {
+  it('is unset by default and kept as given (read and checked at start, not here)', () => {
+    expect(loadConfig(BASE).pricesFile).toBeUndefined();
+    expect(loadConfig({ ...BASE, PRICES_FILE: '' }).pricesFile).toBeUndefined();
+    expect(loadConfig({ ...BASE, PRICES_FILE: '/etc/reelay/prices.json' }).pricesFile).toBe(
+      '/etc/reelay/prices.json',
+    );
+  });
+});
+
 describe('loadConfig errors', () => {
   it.each([
     ['REDIS_URL', 'http://127.0.0.1:6379'],
@@ -551,5 +562,43 @@ describe('loadConfig errors', () => {
       'DISCORD_TOKEN: required when REELAY_ROLES includes discord',
       'RUNNINGHUB_API_KEY: a worker needs a provider key: RUNNINGHUB_API_KEY or RUNWARE_API_KEY',
     ]);
+  });
+});
+
+describe('loadConfig: Discord shards', () => {
+  it('reads DISCORD_SHARDS=auto, and a count with this process’s ids (a count alone: every shard); unset or empty: one shard', () => {
+    expect(loadConfig(BASE).discordShards).toBeUndefined();
+    const empty = { DISCORD_SHARDS: '', DISCORD_SHARD_COUNT: '', DISCORD_SHARD_IDS: '' };
+    expect(loadConfig({ ...BASE, ...empty }).discordShards).toBeUndefined();
+    expect(loadConfig({ ...BASE, DISCORD_SHARDS: ' Auto ' }).discordShards).toEqual({ mode: 'auto' });
+    const split = { ...BASE, DISCORD_SHARD_COUNT: '4', DISCORD_SHARD_IDS: ' 3, 1 ,' };
+    expect(loadConfig(split).discordShards).toEqual({ mode: 'fixed', count: 4, ids: [1, 3] });
+    expect(loadConfig({ ...BASE, DISCORD_SHARD_COUNT: '3' }).discordShards).toEqual({
+      mode: 'fixed',
+      count: 3,
+      ids: [0, 1, 2],
+    });
+  });
+
+  it('names each bad shard setting, with what to do', () => {
+    const bad = (env: Record<string, string>, variable: string) =>
+      about(problemsOf({ ...BASE, ...env }), variable);
+    expect(bad({ DISCORD_SHARDS: '2' }, 'DISCORD_SHARDS')).toEqual([
+      'DISCORD_SHARDS: expected auto (as many shards as Discord recommends), or unset for one shard',
+    ]);
+    expect(bad({ DISCORD_SHARD_COUNT: '0' }, 'DISCORD_SHARD_COUNT')).toHaveLength(1);
+    expect(bad({ DISCORD_SHARD_COUNT: 'two' }, 'DISCORD_SHARD_COUNT')).toHaveLength(1);
+    expect(bad({ DISCORD_SHARD_COUNT: '2', DISCORD_SHARD_IDS: '0,x' }, 'DISCORD_SHARD_IDS')).toHaveLength(1);
+    expect(bad({ DISCORD_SHARD_IDS: '0,1' }, 'DISCORD_SHARD_IDS')[0]).toMatch(/needs DISCORD_SHARD_COUNT/);
+    expect(bad({ DISCORD_SHARD_COUNT: '2', DISCORD_SHARD_IDS: '1,2' }, 'DISCORD_SHARD_IDS')[0]).toMatch(
+      /shard 2 is out of range: with DISCORD_SHARD_COUNT=2 ids run from 0 to 1/,
+    );
+    expect(bad({ DISCORD_SHARD_COUNT: '2', DISCORD_SHARD_IDS: '1,1' }, 'DISCORD_SHARD_IDS')[0]).toMatch(
+      /listed twice/,
+    );
+    expect(bad({ DISCORD_SHARDS: 'auto', DISCORD_SHARD_COUNT: '2' }, 'DISCORD_SHARDS')[0]).toMatch(
+      /leave DISCORD_SHARD_COUNT and DISCORD_SHARD_IDS unset/,
+    );
+    expect(bad({ DISCORD_SHARDS: 'auto', DISCORD_SHARD_IDS: '0' }, 'DISCORD_SHARDS')).toHaveLength(1);
   });
 });

@@ -73,6 +73,16 @@ describe('the service process (npm start runs this)', () => {
     expect(run.out.stderr).toContain('no-such-words.txt');
   });
 
+  it('a PRICES_FILE naming an unknown model stops the start, saying which file and which model', async () => {
+    h = await startHarness({ workers: false });
+    const prices = h.out('prices.json');
+    await writeFile(prices, JSON.stringify({ 'kling-o1': 300, 'sora-9': 100 }));
+    const run = start({ ...h.env, REELAY_ROLES: 'worker', PRICES_FILE: prices });
+    child = run.proc;
+    expect(await run.exited).toBe(78);
+    expect(run.out.stderr).toMatch(/^reelay: PRICES_FILE .*prices\.json: sora-9: no such model/);
+  });
+
   it('logs at start which daily credits are in force, and warns when no service cap is set or ffmpeg is missing', async () => {
     h = await startHarness({ workers: false });
     const words = h.out('words.txt');

@@ -6,6 +6,9 @@ const mb = (bytes: unknown): string => `${Math.round(Number(bytes) / (1024 * 102
 
 type Details = NonNullable<UserError['details']>;
 
+/** 40000000 → "40", 2500000 → "2.5". */
+const megapixels = (pixels: unknown): string => String(Number((Number(pixels) / 1e6).toPrecision(3)));
+
 const TYPE_NAMES: Record<string, string> = {
   'image/jpeg': 'a JPEG image',
   'image/png': 'a PNG image',
@@ -98,6 +101,13 @@ const MESSAGES: Record<ErrorId, Message> = {
     `The guidance scale must be from ${d.min} to ${d.max}, in steps of ${d.step}.`,
   'cfg-scale-unsupported': (d, w) => `${d.model} does not take ${w.setting('cfgScale')}.${elsewhere(d)}`,
   'sound-unsupported': (d) => `${d.model} can't add sound.${elsewhere(d, 'can')}`,
+  'resolution-unsupported': (d, w) =>
+    Array.isArray(d.allowed) && d.allowed.length > 0
+      ? `${d.model} doesn't make ${d.resolution} clips. Choose one of: ${list(d.allowed)}.${elsewhere(d)}`
+      : `${d.model} makes clips of one resolution only: leave out ${w.setting('resolution')}.${elsewhere(d, 'let you choose')}`,
+  'seed-out-of-range': (d) =>
+    `The seed must be a whole number from ${d.min} to ${d.max}; "${d.seed}" is not one.`,
+  'seed-unsupported': (d, w) => `${d.model} does not take ${w.setting('seed')}.${elsewhere(d)}`,
   'mode-unsupported': (d) => {
     const allowed = Array.isArray(d.allowed) ? d.allowed.map(String) : [];
     if (d.mode === 'reference' && allowed.includes('reference')) {
@@ -173,8 +183,12 @@ const MESSAGES: Record<ErrorId, Message> = {
     `${d.model} isn't available on this server right now (no provider is configured for it).`,
   'image-download-failed': (d, w) =>
     `I couldn't download ${d.input === undefined ? 'an image' : w.input(String(d.input))}. Please send it again.`,
+  'image-download-refused': (d, w) =>
+    `I can't download ${d.input === undefined ? 'an image' : w.input(String(d.input))}: its link leads somewhere I don't download from. Please upload the image itself.`,
   'image-not-an-image': (d, w) =>
     `${d.input === undefined ? 'A file' : capital(w.input(String(d.input)))} isn't ${wanted(d.allowed ?? ['image/jpeg', 'image/png'])}.`,
+  'image-too-many-pixels': (d, w) =>
+    `${capital(w.input(String(d.input)))} ${d.width === undefined || d.height === undefined ? 'has too many pixels' : `is ${d.width}×${d.height} pixels`}; the most is ${megapixels(d.max)} megapixels. Please send a smaller one.`,
   'video-too-long': (d, w) =>
     `${capital(w.input(String(d.input)))} is ${d.seconds} seconds long; the most is ${d.max} seconds.`,
   'content-rejected': () =>

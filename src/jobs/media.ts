@@ -6,6 +6,7 @@ import type { MediaRef } from '../core/request.js';
 import { checkImageMetadata } from '../core/validate.js';
 import type { Fetch } from '../providers/http.js';
 import type { Media } from '../providers/provider.js';
+import { guardedDownload, type MediaNetworkSettings } from './download-guard.js';
 
 /**
  * A media input could not be used. `retryable`: the source may answer later (network, 5xx);
@@ -91,21 +92,31 @@ export async function readDownload(
   return contentType === undefined ? { bytes } : { bytes, contentType };
 }
 
-/** The built-in `url` source: a plain GET, no credentials of ours, capped at `maxBytes`. */
-export function createUrlSource(options: { fetch?: Fetch; timeoutMs?: number } = {}): MediaSource {
-  const doFetch = options.fetch ?? fetch;
+/** The signal of one download: the job's, and the download's own time limit. */
+export const downloadSignal = (signal: AbortSignal | undefined, timeoutMs = DOWNLOAD_TIMEOUT_MS) => {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  return signal ? AbortSignal.any([signal, timeout]) : timeout;
+};
+
+/**
+ * The built-in `url` source, for URLs an operator typed on the command line: a plain GET, no
+ * credentials of ours, capped at `maxBytes`. Any host, but only at public addresses, redirects
+ * included, unless `network.allowPrivate` (tests): a job in the shared queue must not make a worker
+ * read its own private network.
+ */
+export function createUrlSource(
+  options: { fetch?: Fetch; timeoutMs?: number; network?: MediaNetworkSettings } = {},
+): MediaSource {
+  const download = guardedDownload(
+    { allowPrivate: options.network?.allowPrivate ?? false },
+    options.fetch ? { fetch: options.fetch } : {},
+  );
   return {
     async fetch(ref, { maxBytes, signal }) {
-      const timeout = AbortSignal.timeout(options.timeoutMs ?? DOWNLOAD_TIMEOUT_MS);
-      let response: Response;
-      try {
-        response = await doFetch(ref.id, {
-          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-          redirect: 'follow',
-        });
-      } catch (cause) {
-        throw new MediaError(userError('image-download-failed'), true, `download failed: ${String(cause)}`);
-      }
+      const response = await download(ref.id, {
+        signal: downloadSignal(signal, options.timeoutMs),
+        label: 'download',
+      });
       return readDownload(response, maxBytes, 'download');
     },
   };
@@ -155,9 +166,16 @@ export function sniffType(bytes: Uint8Array): string | undefined {
   return undefined;
 }
 
-/** Width and height of a PNG or JPEG, read from its header; undefined when it can't be read. */
+/**
+ * Width and height of a PNG, JPEG, WebP or GIF, read from its header; undefined when it can't be
+ * read (an image whose size is unknown is refused: it could be of any size).
+ */
 export function imageSize(bytes: Uint8Array, type: string): { width: number; height: number } | undefined {
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (type === 'image/gif') {
+    return b.length < 10 ? undefined : { width: b.readUInt16LE(6), height: b.readUInt16LE(8) };
+  }
+  if (type === 'image/webp') return webpSize(b);
   if (type === 'image/png') {
     if (b.length < 24 || b.toString('latin1', 12, 16) !== 'IHDR') return undefined;
     return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
@@ -179,6 +197,21 @@ export function imageSize(bytes: Uint8Array, type: string): { width: number; hei
       i += 2 + length;
     }
   }
+  return undefined;
+}
+
+/** A WebP's size from its first chunk: VP8 (lossy), VP8L (lossless) or VP8X (extended). */
+function webpSize(b: Buffer): { width: number; height: number } | undefined {
+  if (b.length < 30) return undefined;
+  const chunk = b.toString('latin1', 12, 16);
+  if (chunk === 'VP8 ' && b[23] === 0x9d && b[24] === 0x01 && b[25] === 0x2a) {
+    return { width: b.readUInt16LE(26) & 0x3fff, height: b.readUInt16LE(28) & 0x3fff };
+  }
+  if (chunk === 'VP8L' && b[20] === 0x2f) {
+    const bits = b.readUInt32LE(21);
+    return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
+  }
+  if (chunk === 'VP8X') return { width: b.readUIntLE(24, 3) + 1, height: b.readUIntLE(27, 3) + 1 };
   return undefined;
 }
 
@@ -205,20 +238,39 @@ const EXTENSIONS: Record<string, string> = {
 };
 
 /**
+ * The most pixels of any image input, whatever the model (`IMAGE_MAX_PIXELS`'s default): 50
+ * megapixels, room for a 48-megapixel phone camera's originals. It keeps a small file that
+ * decompresses to gigabytes (a "pixel flood") from reaching a provider, which would charge for it
+ * or choke on it; the models' own limits are in bytes and, for some, sides.
+ */
+export const DEFAULT_IMAGE_MAX_PIXELS = 50_000_000;
+
+/**
  * Downloads one image and checks the real bytes against the model's limits: type by magic bytes
- * (a PDF renamed .png is caught here), size, and dimensions from the header.
+ * (a PDF renamed .png is caught here), size, and dimensions from the header, and against the global
+ * pixel cap (`maxPixels`, {@link DEFAULT_IMAGE_MAX_PIXELS} by default). An image whose dimensions
+ * cannot be read is refused: it could be of any size.
  */
 export async function loadImage(
   ref: MediaRef,
   limits: ImageLimits,
   input: string,
   sources: MediaSources,
-  signal?: AbortSignal,
+  options: { signal?: AbortSignal; maxPixels?: number | undefined } = {},
 ): Promise<Media> {
+  const { signal, maxPixels = DEFAULT_IMAGE_MAX_PIXELS } = options;
   const { bytes, type } = await fetchChecked(ref, input, limits.types, limits.maxBytes, sources, signal);
   const size = imageSize(bytes, type);
+  if (size === undefined) {
+    const problem = userError('image-type-unsupported', { input, allowed: limits.types });
+    throw new MediaError(problem, false, `${type} header gives no dimensions`);
+  }
+  if (size.width * size.height > maxPixels) {
+    const problem = userError('image-too-many-pixels', { input, ...size, max: maxPixels });
+    throw new MediaError(problem, false, `${size.width}x${size.height} is over ${maxPixels} pixels`);
+  }
   const problem = checkImageMetadata(
-    { source: ref.source, contentType: type, size: bytes.byteLength, ...(size ?? {}) },
+    { source: ref.source, contentType: type, size: bytes.byteLength, ...size },
     limits,
     input,
   );

@@ -23,7 +23,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { clipMp4, makePng } from '../helpers/media.js';
 import { waitFor } from '../helpers/wait.js';
-import { FAKE_DISCORD_TOKEN, FakeDiscord, type FakeDiscordOptions } from './discord.js';
+import { FAKE_DISCORD_TOKEN, FakeDiscord, type FakeDiscordOptions, shardOf } from './discord.js';
 
 const clients: Client[] = [];
 const fakes: FakeDiscord[] = [];
@@ -598,5 +598,109 @@ describe('FakeDiscord, driven by discord.js', () => {
     expect(status).toBe(200);
     expect(body.refreshed_urls.map((r) => r.original)).toEqual([kept.url]);
     expect(await bytesOf(body.refreshed_urls[0]!.refreshed)).toEqual(png);
+  });
+});
+
+/** A guild id (a snowflake) whose events Discord sends to `shard` of `count`. */
+const guildOnShard = (shard: number, count: number): string =>
+  String((1_234_567n * BigInt(count) + BigInt(shard)) << 22n);
+
+describe('FakeDiscord: shards', () => {
+  it('recommends its shard count, keeps each IDENTIFY shard, and routes guild events by (guild_id >> 22) % count', async () => {
+    const fake = await start({ recommendedShards: 2, maxConcurrency: 2 });
+    const [g0, g1] = [fake.guild(guildOnShard(0, 2)), fake.guild(guildOnShard(1, 2))];
+    expect([shardOf(g0.id, 2), shardOf(g1.id, 2)]).toEqual([0, 1]);
+    const [c0, c1] = [fake.channel(g0.id), fake.channel(g1.id)];
+    const client = new Client({
+      intents: [GatewayIntentBits.Guilds],
+      rest: { api: fake.apiUrl },
+      shards: 'auto',
+    });
+    clients.push(client);
+    // Which shard of the client each guild's GUILD_CREATE came in on.
+    const guildShard = new Map<string, number>();
+    client.on(Events.Raw, (packet: { t?: string; d?: { id?: string } }, shard: number) => {
+      if (packet.t === 'GUILD_CREATE' && packet.d?.id) guildShard.set(packet.d.id, shard);
+    });
+    const ready = once(client, Events.ClientReady);
+    await client.login(FAKE_DISCORD_TOKEN);
+    await ready;
+
+    expect(fake.calls('gateway')[0]?.response).toMatchObject({
+      shards: 2,
+      session_start_limit: { max_concurrency: 2 },
+    });
+    const sessions = fake.sessions().sort((a, b) => a.shard[0] - b.shard[0]);
+    expect(sessions.map((s) => [s.shard, s.identify.shard])).toEqual([
+      [
+        [0, 2],
+        [0, 2],
+      ],
+      [
+        [1, 2],
+        [1, 2],
+      ],
+    ]);
+    expect(Object.fromEntries(guildShard)).toEqual({ [g0.id]: 0, [g1.id]: 1 });
+    expect(client.guilds.cache.get(g1.id)?.shardId).toBe(1);
+
+    // Each guild's interaction goes to its shard's session alone; a DM to shard 0's.
+    const dm = fake.dm(fake.user());
+    const on0 = await runCommand(fake, client, { channelId: c0.id, guildId: g0.id });
+    const on1 = await runCommand(fake, client, { channelId: c1.id, guildId: g1.id });
+    const inDm = await runCommand(fake, client, { channelId: dm.id });
+    expect(
+      [on0, on1, inDm].map((r) => r.interaction.guild?.shardId ?? r.interaction.client.ws.shards.first()?.id),
+    ).toEqual([0, 1, 0]);
+    const [s0, s1] = fake.sessions().sort((a, b) => a.shard[0] - b.shard[0]);
+    expect(s0?.interactions).toEqual([on0.id, inDm.id]);
+    expect(s1?.interactions).toEqual([on1.id]);
+    // A guild created later: its GUILD_CREATE goes to its shard's session only.
+    const later = fake.guild(guildOnShard(1, 2));
+    await waitFor(() => guildShard.get(later.id) === 1, { what: 'GUILD_CREATE on shard 1' });
+  });
+
+  it('sessions without shard are [0, 1] and get everything; a session of one shard gets none of the other’s; 4010 for a bad shard', async () => {
+    const fake = await start({ recommendedShards: 2 });
+    const [g0, g1] = [fake.guild(guildOnShard(0, 2)), fake.guild(guildOnShard(1, 2))];
+    const [c0, c1] = [fake.channel(g0.id), fake.channel(g1.id)];
+    // This process runs shard 0 of 2 only: shard 1's guilds have no session to go to.
+    const half = new Client({ intents: [], rest: { api: fake.apiUrl }, shards: [0], shardCount: 2 });
+    clients.push(half);
+    const ready = once(half, Events.ClientReady);
+    await half.login(FAKE_DISCORD_TOKEN);
+    await ready;
+    expect(fake.sessions().map((s) => s.shard)).toEqual([[0, 2]]);
+    await runCommand(fake, half, { channelId: c0.id, guildId: g0.id });
+    expect(() =>
+      fake.command({ name: 'video', user: fake.user(), channelId: c1.id, guildId: g1.id }),
+    ).toThrow(/no gateway session of the shard/);
+
+    // A raw IDENTIFY without `shard` is [0, 1] and is sent every guild's interactions.
+    const socket = new WebSocket(`${fake.gatewayUrl}?v=10&encoding=json`);
+    const events: string[] = [];
+    socket.on('message', (raw) => {
+      const frame = JSON.parse(String(raw)) as { t?: string; d?: { guild_id?: string } };
+      if (frame.t === 'INTERACTION_CREATE') events.push(String(frame.d?.guild_id));
+    });
+    await once(socket, 'open');
+    socket.send(JSON.stringify({ op: 2, d: { token: FAKE_DISCORD_TOKEN, intents: 0, properties: {} } }));
+    await waitFor(() => fake.sessions().length === 2, { what: 'the unsharded session' });
+    expect(fake.sessions().map((s) => s.shard)).toContainEqual([0, 1]);
+    fake.command({ name: 'video', user: fake.user(), channelId: c1.id, guildId: g1.id });
+    fake.command({ name: 'video', user: fake.user(), channelId: c0.id, guildId: g0.id });
+    await waitFor(() => events.length === 2, { what: 'both interactions on the unsharded session' });
+    expect(events).toEqual([g1.id, g0.id]);
+    socket.close(1000);
+
+    for (const shard of [[2, 2], [0, 0], [-1, 2], 'x']) {
+      const bad = new WebSocket(`${fake.gatewayUrl}?v=10&encoding=json`);
+      await once(bad, 'open');
+      bad.send(
+        JSON.stringify({ op: 2, d: { token: FAKE_DISCORD_TOKEN, intents: 0, properties: {}, shard } }),
+      );
+      const [code] = (await once(bad, 'close')) as [number];
+      expect(code).toBe(4010);
+    }
   });
 });

@@ -25,7 +25,15 @@ import { type FakeHandlerContext, FakeServer, type RecordedRequest } from './ser
  * set (as on Discord; without it discord.js readies at once). op 1 → op 11. RESUME of a session
  * whose socket closed with anything but 1000/1001 replays what it missed + RESUMED; otherwise op 9.
  * Closes: 4004 bad token, 4013 bad intents, 4014 privileged intents not in `privilegedIntents`,
- * 4003 not identified, 4005 identified twice, 4001 unknown op, 4002 bad JSON, 4012 not v10.
+ * 4003 not identified, 4005 identified twice, 4001 unknown op, 4002 bad JSON, 4012 not v10, 4010
+ * bad `shard`.
+ *
+ * Shards: `GET /gateway/bot` recommends `recommendedShards` (default 1) with `max_concurrency`
+ * `maxConcurrency` (default 1; @discordjs/ws then IDENTIFYs one shard per 5 s). Each session keeps
+ * its IDENTIFY's `shard: [id, count]` (none: [0, 1]). As on Discord, a guild's events (its
+ * interactions, GUILD_CREATE, CHANNEL_CREATE, its entry in READY) go only to the sessions of shard
+ * `shardOf(guild_id, count)` = `(guild_id >> 22) % count`, DMs only to shard 0; `dispatch()` still
+ * goes to every session.
  *
  * REST under `/api/v10` (JSON, or multipart `payload_json` + `files[n]`), by record kind:
  * `gateway` GET /gateway/bot · `application` GET [/oauth2]/applications/@me · `commands` GET|PUT
@@ -75,7 +83,8 @@ import { type FakeHandlerContext, FakeServer, type RecordedRequest } from './ser
  * signature, left out of `refresh-urls`), `now` (moving it past `cdnTtlMs` expires CDN URLs too,
  * and interaction tokens with them). Inspecting: `calls(kind?)`, `callbacks(id)`,
  * `original(token)`, `followups(token)`, `message(id)`, `channelMessages(channelId)` (ephemeral
- * ones too), `allowedMentions(id)`, `commands(guildId?)`, `sessions()`, `fileBytes(url)`,
+ * ones too), `allowedMentions(id)`, `commands(guildId?)`, `sessions()` (with each one's `shard` and
+ * the `interactions` it was sent), `fileBytes(url)`,
  * `waitForReady()`, `waitForCall()`, `waitForOriginal()`, `waitForMessage()`. FakeServer's
  * `hold`/`inject` work by kind too (before the auth check). `close()` drops sockets, stops servers.
  */
@@ -113,7 +122,15 @@ export interface FakeDiscordOptions {
   privilegedIntents?: number;
   /** Time for an interaction's first callback; 3000. */
   responseDeadlineMs?: number;
+  /** The `shards` `GET /gateway/bot` recommends; 1. */
+  recommendedShards?: number;
+  /** The `session_start_limit.max_concurrency` it says: shards that may IDENTIFY at once; 1. */
+  maxConcurrency?: number;
 }
+
+/** The shard Discord sends a guild's events to: `(guild_id >> 22) % count`. */
+export const shardOf = (guildId: string, count: number): number =>
+  Number((BigInt(guildId) >> 22n) % BigInt(count));
 
 export interface FilePart {
   name: string;
@@ -186,6 +203,10 @@ export interface GatewaySessionInfo {
   sessionId: string;
   intents: number;
   identify: Record<string, unknown>;
+  /** The IDENTIFY's `[shard id, shard count]`; [0, 1] when it had none. */
+  shard: [number, number];
+  /** Ids of the interactions sent to this session, oldest first. */
+  interactions: string[];
   seq: number;
   connected: boolean;
 }
@@ -223,6 +244,8 @@ interface Session {
   seq: number;
   intents: number;
   identify: Json;
+  shard: [number, number];
+  interactions: string[];
   log: Json[];
 }
 
@@ -291,6 +314,19 @@ const ROUTES = [
   ['GET PATCH DELETE', /^\/channels\/(\d+)\/messages\/(\d+)$/, 'channel-message', true, 'channelMessage'],
   ['POST', /^\/attachments\/refresh-urls$/, 'refresh-urls', true, 'refreshUrls'],
 ] as const;
+
+/** An IDENTIFY's `shard`: none is [0, 1]; undefined when it is no `[id, count]` with 0 ≤ id < count. */
+function identifyShard(shard: unknown): [number, number] | undefined {
+  if (shard === undefined || shard === null) return [0, 1];
+  if (!Array.isArray(shard) || shard.length !== 2 || !shard.every((n) => Number.isInteger(n)))
+    return undefined;
+  const [id, count] = shard as [number, number];
+  return count >= 1 && id >= 0 && id < count ? [id, count] : undefined;
+}
+
+/** Whether a session of `shard` gets a guild's events (DMs, no guild: shard 0's). */
+const serves = ([id, count]: [number, number], guildId: string | undefined): boolean =>
+  guildId === undefined ? id === 0 : shardOf(guildId, count) === id;
 
 const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const asRecord = (v: unknown): Json => (isRecord(v) ? v : {});
@@ -364,6 +400,8 @@ export class FakeDiscord {
   heartbeatIntervalMs: number;
   responseDeadlineMs: number;
   privilegedIntents: number;
+  recommendedShards: number;
+  maxConcurrency: number;
   /** The clock for token expiry, the response deadline, snowflakes, timestamps and CDN expiry. */
   now: () => number = () => Date.now();
   /** How long signed CDN URLs stay valid. */
@@ -407,6 +445,8 @@ export class FakeDiscord {
     this.attachmentSizeLimit = options.attachmentSizeLimit ?? 10 * MiB;
     this.privilegedIntents = options.privilegedIntents ?? 0;
     this.responseDeadlineMs = options.responseDeadlineMs ?? 3_000;
+    this.recommendedShards = options.recommendedShards ?? 1;
+    this.maxConcurrency = options.maxConcurrency ?? 1;
     this.server = new FakeServer(
       (method, path) => this.classify(method, path),
       (ctx) => this.handle(ctx),
@@ -452,7 +492,7 @@ export class FakeDiscord {
     if (!guild) {
       guild = { id: guildId, name: name ?? `Guild ${this.guilds.size + 1}`, channelIds: [], roles: [] };
       this.guilds.set(guildId, guild);
-      this.dispatchToGuildSessions('GUILD_CREATE', () => this.guildPayload(guildId));
+      this.dispatchToGuildSessions(guildId, 'GUILD_CREATE', () => this.guildPayload(guildId));
     }
     return { id: guild.id, name: guild.name };
   }
@@ -463,7 +503,7 @@ export class FakeDiscord {
     const channel: ChannelState = { id: this.snowflake(), name, guildId: guild.id, botMember: true, ids: [] };
     this.channels.set(channel.id, channel);
     this.guilds.get(guild.id)?.channelIds.push(channel.id);
-    this.dispatchToGuildSessions('CHANNEL_CREATE', () => this.channelPayload(channel));
+    this.dispatchToGuildSessions(guild.id, 'CHANNEL_CREATE', () => this.channelPayload(channel));
     return { id: channel.id, guild_id: guild.id, name };
   }
 
@@ -652,9 +692,20 @@ export class FakeDiscord {
   }
 
   sessions(): GatewaySessionInfo[] {
-    return [...this.sessionMap.values()].map(({ id, intents, identify, seq, socket }) => {
-      return { sessionId: id, intents, identify: clone(identify), seq, connected: socket !== undefined };
-    });
+    return [...this.sessionMap.values()].map(
+      ({ id, intents, identify, shard, interactions, seq, socket }) => {
+        const connected = socket !== undefined;
+        return {
+          sessionId: id,
+          intents,
+          identify: clone(identify),
+          shard: [...shard],
+          interactions: [...interactions],
+          seq,
+          connected,
+        };
+      },
+    );
   }
 
   /** The bytes behind a CDN URL (an upload or an `attachment()`), signature not checked. */
@@ -742,18 +793,21 @@ export class FakeDiscord {
       }
       if (intents & PRIVILEGED_INTENTS & ~this.privilegedIntents)
         return socket.close(4014, 'Disallowed intent(s).');
-      session = { id: randomBytes(16).toString('hex'), socket, seq: 0, intents, identify: d, log: [] };
+      const shard = identifyShard(d.shard);
+      if (!shard) return socket.close(4010, 'Invalid shard.');
+      const id = randomBytes(16).toString('hex');
+      session = { id, socket, seq: 0, intents, identify: d, shard, interactions: [], log: [] };
+      const own = [...this.guilds.keys()].filter((g) => serves(shard, g));
       this.sessionMap.set(session.id, session);
       this.sessionStarts++;
       this.emit(session, 'READY', {
         ...{ v: 10, user: { ...this.botUser, flags: 0, mfa_enabled: false, verified: true } },
-        guilds: [...this.guilds.keys()].map((id) => ({ id, unavailable: true })),
+        guilds: own.map((g) => ({ id: g, unavailable: true })),
         ...{ session_id: session.id, session_type: 'normal', resume_gateway_url: this.gatewayUrl },
         ...{ application: { id: this.applicationId, flags: 1 << 23 }, private_channels: [] },
         ...(Array.isArray(d.shard) ? { shard: d.shard } : {}),
       });
-      if (intents & 1)
-        for (const id of this.guilds.keys()) this.emit(session, 'GUILD_CREATE', this.guildPayload(id));
+      if (intents & 1) for (const g of own) this.emit(session, 'GUILD_CREATE', this.guildPayload(g));
     });
   }
 
@@ -765,8 +819,11 @@ export class FakeDiscord {
     if (session.socket?.readyState === 1) session.socket.send(JSON.stringify(frame));
   }
 
-  private dispatchToGuildSessions(t: string, d: () => unknown): void {
-    for (const session of this.sessionMap.values()) if (session.intents & 1) this.emit(session, t, d());
+  /** A guild event, to the sessions with the Guilds intent of the guild's shard. */
+  private dispatchToGuildSessions(guildId: string, t: string, d: () => unknown): void {
+    for (const session of this.sessionMap.values()) {
+      if (session.intents & 1 && serves(session.shard, guildId)) this.emit(session, t, d());
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -872,8 +929,12 @@ export class FakeDiscord {
   }
 
   private interact(kind: 2 | 3, data: Json, user: APIUser, channel: ChannelState, opts: InteractOptions) {
-    if (this.sessionMap.size === 0) {
-      throw new Error('FakeDiscord: no gateway session to deliver the interaction to; await waitForReady()');
+    const sessions = [...this.sessionMap.values()].filter((s) => serves(s.shard, channel.guildId));
+    if (sessions.length === 0) {
+      const which = this.sessionMap.size === 0 ? '' : ` of the shard of ${channel.guildId ?? 'DMs'}`;
+      throw new Error(
+        `FakeDiscord: no gateway session${which} to deliver the interaction to; await waitForReady()`,
+      );
     }
     const id = this.snowflake();
     const token = Buffer.from(`interaction:${id}:${randomBytes(40).toString('hex')}`).toString('base64url');
@@ -908,7 +969,10 @@ export class FakeDiscord {
     if (opts.message) state.componentMessageId = String(opts.message.id);
     this.interactions.set(id, state);
     this.byToken.set(token, state);
-    this.dispatch('INTERACTION_CREATE', payload);
+    for (const session of sessions) {
+      session.interactions.push(id);
+      this.emit(session, 'INTERACTION_CREATE', payload);
+    }
     return clone(payload);
   }
 
@@ -1193,9 +1257,9 @@ export class FakeDiscord {
       total: 1000,
       remaining: Math.max(0, 999 - this.sessionStarts),
       reset_after: 0,
-      max_concurrency: 1,
+      max_concurrency: this.maxConcurrency,
     };
-    return ok({ url: this.gatewayUrl, shards: 1, session_start_limit: limit });
+    return ok({ url: this.gatewayUrl, shards: this.recommendedShards, session_start_limit: limit });
   }
 
   private applicationRoute(): Answer {

@@ -9,7 +9,7 @@ import { createDiscordSource } from '../../src/bots/discord/source.js';
 import type { MediaSource } from '../../src/core/ports.js';
 import { type Requester, userKey } from '../../src/core/request.js';
 import type { Desk } from '../../src/desk/desk.js';
-import { createStatusStore, type StatusStore } from '../../src/desk/status-store.js';
+import { type BotStatusStore, createStatusStore } from '../../src/desk/status-store.js';
 import {
   type CommandOption,
   DEFAULT_MEMBER_PERMISSIONS,
@@ -60,7 +60,7 @@ export interface DiscordHarness extends Harness {
   dc: FakeDiscord;
   discord: DiscordBot;
   desk: Desk;
-  store: StatusStore;
+  store: BotStatusStore;
   /** The `discord` media source, with the bot token (as main.ts builds it). */
   source: MediaSource;
   guild: { id: string };
@@ -103,12 +103,18 @@ export async function startDiscordHarness(options: DiscordHarnessOptions = {}): 
   const h = await startHarness({
     ...options,
     workers: false,
-    env: { DISCORD_API_URL: dc.apiUrl, REELAY_ROLES: 'discord,worker', ...options.env },
+    env: {
+      DISCORD_API_URL: dc.apiUrl,
+      REELAY_ROLES: 'discord,worker',
+      ...options.env,
+      // The fake's CDN is on its own host, not Discord's; a test may allow more hosts.
+      MEDIA_ALLOW_HOSTS: [new URL(dc.baseUrl).host, options.env?.MEDIA_ALLOW_HOSTS].filter(Boolean).join(','),
+    },
   });
   const store = createStatusStore(h.app.redis, h.prefix, DISCORD_STORE);
   // The workers' own REST client with the bot token, as main.ts builds it.
   const rest = new REST({ api: dc.apiUrl }).setToken(DC_TOKEN);
-  const source = createDiscordSource({ rest });
+  const source = createDiscordSource({ rest, network: h.config.media });
   const desk = h.app.desk({ [DISCORD]: source });
   const discord = createDiscordBot({
     token: DC_TOKEN,

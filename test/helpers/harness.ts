@@ -89,6 +89,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     // Tests submit several jobs per member at once; the in-flight cap has tests of its own.
     USER_MAX_IN_FLIGHT: '100',
     LOG_LEVEL: 'debug',
+    // Every fake listens on 127.0.0.1: downloads may reach private addresses here, and only here.
+    MEDIA_ALLOW_PRIVATE: 'true',
     ...CHAT_TOKENS,
     REELAY_ROLES: 'worker',
     ...(wanted.includes('runninghub')

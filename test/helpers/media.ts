@@ -1,5 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { crc32, deflateSync } from 'node:zlib';
+import { expect } from 'vitest';
+import { MediaError } from '../../src/jobs/media.js';
+
+/** What `work` threw, checked to be a MediaError (a source's or a loader's refusal). */
+export async function mediaError(work: Promise<unknown>): Promise<MediaError> {
+  const error = await work.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(MediaError);
+  return error as MediaError;
+}
 
 const chunk = (type: string, data: Buffer): Buffer => {
   const length = Buffer.alloc(4);
@@ -15,18 +27,22 @@ const chunk = (type: string, data: Buffer): Buffer => {
  * different seeds give different bytes (tests check the provider got exactly these).
  */
 export function makePng(width: number, height: number, seed = 1): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // truecolour RGB
   const row = Buffer.alloc(1 + width * 3);
   for (let x = 0; x < width; x++) {
     row[1 + x * 3] = (seed * 37) & 0xff;
     row[2 + x * 3] = (seed * 91 + x) & 0xff;
     row[3 + x * 3] = (seed * 53) & 0xff;
   }
-  const raw = Buffer.concat(Array.from({ length: height }, () => row));
+  return png(width, height, Buffer.concat(Array.from({ length: height }, () => row)));
+}
+
+/** A PNG of `width`×`height` truecolour pixels from `raw` (filtered rows), deflated. */
+function png(width: number, height: number, raw: Buffer): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // truecolour RGB
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', ihdr),
@@ -34,6 +50,21 @@ export function makePng(width: number, height: number, seed = 1): Buffer {
     chunk('IEND', Buffer.alloc(0)),
   ]);
 }
+
+/**
+ * A PNG that claims `width`×`height` in its header, with no real pixel data: enough for every check
+ * that reads dimensions from the header, at any size (10000×10000 is a few dozen bytes).
+ */
+export const pngHeader = (width: number, height: number): Buffer => png(width, height, Buffer.alloc(0));
+
+/**
+ * Download settings that let media sources reach fakes on 127.0.0.1: their hosts allowed
+ * (`MEDIA_ALLOW_HOSTS`) and private addresses too (`MEDIA_ALLOW_PRIVATE`), as the harness sets them.
+ */
+export const localNetwork = (...baseUrls: string[]): { allowHosts: string[]; allowPrivate: boolean } => ({
+  allowHosts: baseUrls.map((url) => new URL(url).host),
+  allowPrivate: true,
+});
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
 

@@ -6,7 +6,7 @@ import { createTelegramDelivery } from '../../src/bots/telegram/delivery.js';
 import { TELEGRAM, TELEGRAM_STORE } from '../../src/bots/telegram/platform.js';
 import { createTelegramSource } from '../../src/bots/telegram/source.js';
 import type { Desk } from '../../src/desk/desk.js';
-import { createStatusStore, type StatusStore } from '../../src/desk/status-store.js';
+import { type BotStatusStore, createStatusStore } from '../../src/desk/status-store.js';
 import { type HttpServer, startHttpServer } from '../../src/http/server.js';
 import { type CallbackAnswer, FakeTelegram, type TelegramCall } from '../fakes/telegram.js';
 import {
@@ -39,7 +39,7 @@ export interface TelegramHarness extends Harness {
   tg: FakeTelegram;
   telegram: TelegramBot;
   desk: Desk;
-  store: StatusStore;
+  store: BotStatusStore;
   /** The http server, in webhook mode. */
   http?: HttpServer;
 }
@@ -71,7 +71,7 @@ export async function startTelegramHarness(options: TelegramHarnessOptions = {})
     : undefined;
   // The workers' API client: its own, as in production (main.ts), not the bot's.
   const api = createTelegramApi({ token: TG_TOKEN, apiRoot: tg.apiUrl, throttle });
-  const source = createTelegramSource({ api, token: TG_TOKEN, apiRoot: tg.apiUrl });
+  const source = createTelegramSource({ api, token: TG_TOKEN, apiRoot: tg.apiUrl, network: h.config.media });
   // The app has every connection the desk needs (intake, quota, queues, redis, catalog).
   const desk = h.app.desk({ [TELEGRAM]: source });
   const telegram = createTelegramBot({
@@ -120,6 +120,26 @@ export async function startTelegramHarness(options: TelegramHarnessOptions = {})
     },
   };
 }
+
+/**
+ * Another bot replica beside the harness's: the same token, fake, Redis, desk and status store, so
+ * what the replicas share goes through Redis as in production. Not started: a test runs what it needs.
+ */
+export const telegramReplica = (
+  t: TelegramHarness,
+  extra: Partial<Pick<TelegramBotOptions, 'albumWindowMs' | 'status'>> = {},
+): TelegramBot =>
+  createTelegramBot({
+    token: TG_TOKEN,
+    apiRoot: t.tg.apiUrl,
+    desk: t.desk,
+    redis: t.app.redis,
+    prefix: t.prefix,
+    store: t.store,
+    logger: t.logger,
+    throttle: { global: {}, group: {}, out: {} },
+    ...extra,
+  });
 
 export interface Scene {
   h: TelegramHarness;

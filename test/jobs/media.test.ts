@@ -10,10 +10,10 @@ import {
   sniffType,
 } from '../../src/jobs/media.js';
 import { FakeFileHost } from '../fakes/files.js';
-import { clipMp4, documentPdf, makePng, photoJpeg } from '../helpers/media.js';
+import { clipMp4, documentPdf, localNetwork, makePng, photoJpeg } from '../helpers/media.js';
 
 const limits = CATALOG.find((m) => m.id === 'kling-2.5-turbo-pro')!.images;
-const sources = { url: createUrlSource() };
+const sources = { url: createUrlSource({ network: localNetwork() }) };
 let host: FakeFileHost | undefined;
 afterEach(async () => {
   await host?.close();

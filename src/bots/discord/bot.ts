@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Client, Events, MessageFlags } from 'discord.js';
 import { messageFor } from '../../core/messages.js';
 import type { Desk } from '../../desk/desk.js';
-import { StatusFollower } from '../../desk/follower.js';
+import { type FollowerLimits, followerLimits, StatusFollower } from '../../desk/follower.js';
 import { headline } from '../../desk/status.js';
-import type { StatusStore } from '../../desk/status-store.js';
+import type { BotStatusStore } from '../../desk/status-store.js';
 import type { Logger } from '../../log.js';
 import { describeDiscordError } from './errors.js';
 import { createHandlers } from './handlers.js';
+import { type DiscordShards, shardClientOptions } from './shards.js';
 import type { DiscordMessageBody } from './status.js';
 import { createDiscordSurface, type InteractionReply } from './surface.js';
 import { DISCORD_WORDS } from './words.js';
@@ -19,14 +20,16 @@ export interface DiscordBotOptions {
   apiUrl: string;
   desk: Desk;
   /** Discord's status records (`DISCORD_STORE`), shared with the workers' delivery. */
-  store: StatusStore;
+  store: BotStatusStore;
   logger: Logger;
   /**
    * Status pacing: least time between two edits of one status message (default 3 s), between
    * edits that change only the elapsed time (default the same), and how often followed jobs are
    * looked at (default 1 s).
    */
-  status?: { editIntervalMs?: number; elapsedEveryMs?: number; tickMs?: number };
+  status?: { editIntervalMs?: number; elapsedEveryMs?: number; tickMs?: number } & FollowerLimits;
+  /** The gateway shards this process runs (`config.discordShards`); undefined: one, discord.js's default. */
+  shards?: DiscordShards;
   now?: () => number;
 }
 
@@ -34,7 +37,7 @@ export interface DiscordBotOptions {
 export interface DiscordBot {
   client: Client;
   follower: StatusFollower<InteractionReply, DiscordMessageBody>;
-  /** Logs in on the gateway and resolves when the client is ready. */
+  /** Logs in on the gateway and resolves when the client is ready: every shard of this process is. */
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -47,8 +50,10 @@ export interface DiscordBot {
  * workers (`delivery.ts`).
  */
 export function createDiscordBot(o: DiscordBotOptions): DiscordBot {
-  // No gateway intents: interactions arrive without any.
-  const client = new Client({ intents: [], rest: { api: o.apiUrl } });
+  // No gateway intents: interactions arrive without any. With shards, discord.js opens one gateway
+  // session per shard and Discord sends each guild's interactions to the session of its shard; the
+  // rest of the bot (handlers, the status follower) stays one per process.
+  const client = new Client({ intents: [], rest: { api: o.apiUrl }, ...shardClientOptions(o.shards) });
   const surface = createDiscordSurface({
     rest: client.rest,
     logger: o.logger,
@@ -63,6 +68,7 @@ export function createDiscordBot(o: DiscordBotOptions): DiscordBot {
     owner: randomUUID(),
     headline,
     ...(o.status?.tickMs === undefined ? {} : { tickMs: o.status.tickMs }),
+    ...followerLimits(o.status),
     ...(o.now ? { now: o.now } : {}),
   });
   const { onCommand, onButton } = createHandlers({ desk: o.desk, follower, logger: o.logger });
@@ -89,6 +95,9 @@ export function createDiscordBot(o: DiscordBotOptions): DiscordBot {
   client.on(Events.Error, (error) =>
     o.logger.error({ err: describeDiscordError(error) }, 'discord client error'),
   );
+  client.on(Events.ShardDisconnect, (event, shard) =>
+    o.logger.error({ shard, code: event.code }, 'discord shard disconnected for good'),
+  );
 
   return {
     client,
@@ -98,7 +107,11 @@ export function createDiscordBot(o: DiscordBotOptions): DiscordBot {
       await client.login(o.token);
       await ready;
       follower.start();
-      o.logger.info({ bot: client.user?.username }, 'discord bot started');
+      // ClientReady comes once every shard of this process is ready; by then discord.js has
+      // settled the ids and the count (asked of Discord with `auto`).
+      const shards = [...client.ws.shards.keys()].sort((a, b) => a - b);
+      const shardCount = client.options.shardCount;
+      o.logger.info({ bot: client.user?.username, shards, shardCount }, 'discord bot started');
     },
     async stop() {
       await follower.stop();

@@ -2,7 +2,8 @@ import type { REST } from 'discord.js';
 import { userError } from '../../core/errors.js';
 import type { MediaSource } from '../../core/ports.js';
 import type { MediaSourceRef } from '../../core/request.js';
-import { MediaError, readDownload } from '../../jobs/media.js';
+import { DISCORD_CDN_HOSTS, guardedDownload, type MediaNetworkSettings } from '../../jobs/download-guard.js';
+import { downloadSignal, MediaError, readDownload } from '../../jobs/media.js';
 import type { Fetch } from '../../providers/http.js';
 import { describeDiscordError, isRetryable } from './errors.js';
 import { DISCORD } from './platform.js';
@@ -15,6 +16,11 @@ export interface DiscordSourceOptions {
   fetch?: Fetch;
   /** Per-download time limit. Default 60 s. */
   timeoutMs?: number;
+  /**
+   * `MEDIA_ALLOW_HOSTS` and `MEDIA_ALLOW_PRIVATE`: downloads go to Discord's CDN only, at public
+   * addresses, unless these allow more (tests, against the fake's CDN on 127.0.0.1).
+   */
+  network?: MediaNetworkSettings;
   now?: () => number;
 }
 
@@ -45,8 +51,15 @@ const gone = () =>
  * re-signs a request's inputs before Again, so a clip can be made again long after its links expired.
  */
 export function createDiscordSource(options: DiscordSourceOptions): MediaSource {
-  const doFetch = options.fetch ?? fetch;
   const now = options.now ?? Date.now;
+  // Only the CDN, redirects included: an attachment URL is data a user sent.
+  const guarded = guardedDownload(
+    {
+      hosts: [...DISCORD_CDN_HOSTS, ...(options.network?.allowHosts ?? [])],
+      allowPrivate: options.network?.allowPrivate ?? false,
+    },
+    options.fetch ? { fetch: options.fetch } : {},
+  );
 
   /** Fresh URLs for these, in order; undefined where Discord left one out (deleted, unknown). */
   async function refreshUrls(urls: readonly string[]): Promise<(string | undefined)[]> {
@@ -76,22 +89,9 @@ export function createDiscordSource(options: DiscordSourceOptions): MediaSource 
     return urls.map((url) => fresh.get(url));
   }
 
-  async function download(url: string, signal: AbortSignal | undefined): Promise<Response> {
-    const timeout = AbortSignal.timeout(options.timeoutMs ?? 60_000);
-    try {
-      return await doFetch(url, {
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-        redirect: 'follow',
-      });
-    } catch (cause) {
-      // The URL is signed: the message names the failure, never the link.
-      throw new MediaError(
-        userError('image-download-failed'),
-        true,
-        `discord attachment download failed: ${cause instanceof Error ? cause.name : 'error'}`,
-      );
-    }
-  }
+  // The URL is signed: errors name the failure and the host, never the link.
+  const download = (url: string, signal: AbortSignal | undefined): Promise<Response> =>
+    guarded(url, { signal: downloadSignal(signal, options.timeoutMs), label: 'discord attachment download' });
 
   return {
     async fetch(ref, { maxBytes, signal }) {

@@ -14,6 +14,29 @@ export interface InteractionReply {
   messageId: string;
 }
 
+/** A status message's reply as its record keeps it; undefined when the handle is gone or malformed. */
+function readHandle(record: {
+  chatId: string;
+  messageId: string;
+  handle?: string;
+}): InteractionReply | undefined {
+  if (record.handle === undefined) return undefined;
+  try {
+    const h = JSON.parse(record.handle) as { app?: unknown; token?: unknown; at?: unknown };
+    if (typeof h.app !== 'string' || typeof h.token !== 'string' || typeof h.at !== 'number')
+      return undefined;
+    return {
+      applicationId: h.app,
+      interactionToken: h.token,
+      interactionAt: h.at,
+      channelId: record.chatId,
+      messageId: record.messageId,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
 /** What the Discord status surface needs, and its pace. */
 export interface DiscordSurfaceOptions {
   rest: REST;
@@ -39,6 +62,12 @@ export function createDiscordSurface(
     elapsedEveryMs: o.elapsedEveryMs ?? intervalMs,
     showsFinal: false,
     recordOf: (ref) => ({ chatId: ref.channelId, messageId: ref.messageId }),
+    // The token is a secret: it is kept in Redis (as the job's payload keeps it) only while it works.
+    handleOf: (ref) => ({
+      handle: JSON.stringify({ app: ref.applicationId, token: ref.interactionToken, at: ref.interactionAt }),
+      expiresAt: ref.interactionAt + INTERACTION_TOKEN_MS,
+    }),
+    refOf: (record) => readHandle(record),
     editable: (ref, now) => now < ref.interactionAt + INTERACTION_TOKEN_MS,
     renderLive: liveMessage,
     renderFinal: (outcome, view) => finalMessage(outcome, factsOf(view), view.elapsedMs),

@@ -4,6 +4,8 @@ import type { Api } from 'grammy';
 export const ADMIN_CACHE_MS = 60_000;
 /** Past this many remembered answers, the expired ones are dropped. */
 const PRUNE_AT = 1_000;
+/** Most answers remembered at once: past it the oldest go too, even unexpired (a flood of askers). */
+export const MAX_ADMIN_ANSWERS = 10_000;
 
 /**
  * Whether Telegram counts a person as an admin of a group: its creator or an administrator
@@ -18,6 +20,7 @@ export class ChatAdmins {
     private readonly api: Pick<Api, 'getChatMember'>,
     private readonly now: () => number = Date.now,
     private readonly ttlMs = ADMIN_CACHE_MS,
+    private readonly maxAnswers = MAX_ADMIN_ANSWERS,
   ) {}
 
   isAdmin(chatId: number, userId: number): Promise<boolean> {
@@ -38,7 +41,12 @@ export class ChatAdmins {
   }
 
   private prune(at: number): void {
-    if (this.answers.size < PRUNE_AT) return;
+    if (this.answers.size < Math.min(PRUNE_AT, this.maxAnswers)) return;
     for (const [key, kept] of this.answers) if (at - kept.at >= this.ttlMs) this.answers.delete(key);
+    // Still full: the oldest answers go (a map keeps its keys in the order they were set).
+    for (const key of this.answers.keys()) {
+      if (this.answers.size < this.maxAnswers) break;
+      this.answers.delete(key);
+    }
   }
 }

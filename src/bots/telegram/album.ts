@@ -4,6 +4,10 @@ import { TELEGRAM_STORE } from './platform.js';
 
 /** Gathered parts are kept this long at most (a gathering lasts about a second; this bounds a lost one). */
 const GATHER_TTL_MS = 10 * 60_000;
+/** A Telegram album holds at most 10 items: more parts of one are duplicates or forged, and dropped. */
+export const MAX_ALBUM_PARTS = 10;
+/** Most albums gathered in this process alone at once (Redis away): past it the oldest is handed over early. */
+export const MAX_LOCAL_ALBUMS = 1_000;
 
 /**
  * Takes an album's gathered parts if no part came since the caller looked (`ARGV[1]`, the parts
@@ -80,6 +84,8 @@ export class AlbumCollector {
       .pexpire(parts, GATHER_TTL_MS)
       .incr(seq)
       .pexpire(seq, GATHER_TTL_MS)
+      // Room for each part twice (a webhook retry); more are dropped, so a flood cannot grow the list.
+      .ltrim(parts, 0, MAX_ALBUM_PARTS * 2 - 1)
       .exec();
     this.pending.add(task);
     try {
@@ -154,7 +160,7 @@ export class AlbumCollector {
       const message = JSON.parse(json) as Message;
       byId.set(message.message_id, message); // a webhook update delivered twice counts once
     }
-    this.hand([...byId.values()]);
+    this.hand([...byId.values()].slice(0, MAX_ALBUM_PARTS));
   }
 
   /** With Redis unreachable, ioredis would queue the command until it is back: gather here instead. */
@@ -165,6 +171,8 @@ export class AlbumCollector {
 
   private addLocal(id: string, message: Message): void {
     const group = this.local.get(id);
+    if (group && group.messages.length >= MAX_ALBUM_PARTS) return;
+    if (!group && this.local.size >= MAX_LOCAL_ALBUMS) this.handOldest();
     if (group) clearTimeout(group.timer);
     const messages = [...(group?.messages ?? []), message];
     const timer = setTimeout(() => {
@@ -172,6 +180,15 @@ export class AlbumCollector {
       this.hand(messages);
     }, this.o.windowMs);
     this.local.set(id, { messages, timer });
+  }
+
+  /** Hands over the album gathered here the longest, before its window ends, to make room. */
+  private handOldest(): void {
+    const [id, oldest] = this.local.entries().next().value ?? [];
+    if (id === undefined || oldest === undefined) return;
+    clearTimeout(oldest.timer);
+    this.local.delete(id);
+    this.hand(oldest.messages);
   }
 
   private hand(messages: Message[]): void {

@@ -1,10 +1,63 @@
 import { autoRetry } from '@grammyjs/auto-retry';
-import { apiThrottler } from '@grammyjs/transformer-throttler';
+import { apiThrottler, BottleneckStrategy } from '@grammyjs/transformer-throttler';
 import { Api, GrammyError, HttpError } from 'grammy';
 import { scrub } from '../../log.js';
 
 /** Bottleneck settings of the outgoing-call throttler (see @grammyjs/transformer-throttler). */
 export type ThrottlerOptions = NonNullable<Parameters<typeof apiThrottler>[0]>;
+
+/**
+ * Most calls that may wait in one chat's queue of the throttler, and in its global queue (calls
+ * bound for all chats, once their chat lets them go). Past either, a new call fails at once.
+ */
+export interface QueueBounds {
+  chat: number;
+  global: number;
+}
+
+/** Per chat, 50 calls are a minute of waiting at Telegram's pace for a private chat; 1,000 globally, half a minute. */
+export const QUEUE_BOUNDS: QueueBounds = { chat: 50, global: 1_000 };
+
+/** The throttler's own defaults (Telegram's limits): an option given replaces its default whole. */
+const THROTTLER_DEFAULTS: Required<ThrottlerOptions> = {
+  global: { reservoir: 30, reservoirRefreshAmount: 30, reservoirRefreshInterval: 1_000 },
+  group: {
+    maxConcurrent: 1,
+    minTime: 1_000,
+    reservoir: 20,
+    reservoirRefreshAmount: 20,
+    reservoirRefreshInterval: 60_000,
+  },
+  out: { maxConcurrent: 1, minTime: 1_000 },
+};
+
+/** A call the throttler refused because too many wait already: the caller's usual error path takes it. */
+export class TelegramQueueFullError extends Error {
+  constructor(method: string) {
+    super(`${method}: too many Telegram calls waiting; this one was dropped`);
+    this.name = 'TelegramQueueFullError';
+  }
+}
+
+/** The throttler's settings with their queues bounded: a flood cannot queue calls without limit. */
+function bounded(throttle: ThrottlerOptions, bounds: QueueBounds): ThrottlerOptions {
+  const cap = (limits: ThrottlerOptions['global'], highWater: number) => ({
+    highWater,
+    strategy: BottleneckStrategy.OVERFLOW,
+    ...limits,
+  });
+  return {
+    global: cap(throttle.global ?? THROTTLER_DEFAULTS.global, bounds.global),
+    group: cap(throttle.group ?? THROTTLER_DEFAULTS.group, bounds.chat),
+    out: cap(throttle.out ?? THROTTLER_DEFAULTS.out, bounds.chat),
+  };
+}
+
+/** Bottleneck's rejection of a job it dropped (its error class is not exported to us). */
+const isDropped = (error: unknown): boolean =>
+  error instanceof Error &&
+  error.constructor.name === 'BottleneckError' &&
+  /dropped by Bottleneck/.test(error.message);
 
 export interface TelegramApiOptions {
   token: string;
@@ -14,12 +67,16 @@ export interface TelegramApiOptions {
   throttle?: ThrottlerOptions;
   /** Longest `retry_after` we wait out in place; a longer one fails the call (the job retries later). */
   maxRetryAfterSeconds?: number;
+  /** How many calls may wait in the throttler's queues. Default `QUEUE_BOUNDS`. */
+  queueBounds?: Partial<QueueBounds>;
 }
 
 /**
  * A Bot API client with the two transformers every call needs: a throttler that keeps us inside
  * Telegram's rate limits, and auto-retry that honours a 429's `retry_after` (and retries 5xx a few
  * times). Network errors are not retried in place: the caller (a BullMQ job, a handler) decides.
+ * The throttler's queues are bounded (`QUEUE_BOUNDS`): past them a call fails at once with
+ * `TelegramQueueFullError` (a delivery's job retries later; a status edit waits for its next turn).
  * Both the bot and the workers build one; it carries the token, so it never leaves the process.
  */
 export function createTelegramApi(options: TelegramApiOptions): Api {
@@ -29,10 +86,19 @@ export function createTelegramApi(options: TelegramApiOptions): Api {
 /** Installs the throttler and auto-retry on an existing client (a `Bot`'s own `bot.api`). */
 export function installTransformers(
   api: Api,
-  options: Pick<TelegramApiOptions, 'throttle' | 'maxRetryAfterSeconds'>,
+  options: Pick<TelegramApiOptions, 'throttle' | 'maxRetryAfterSeconds' | 'queueBounds'>,
 ): Api {
+  const throttler = apiThrottler(
+    bounded(options.throttle ?? {}, { ...QUEUE_BOUNDS, ...options.queueBounds }),
+  );
   // Installed first, so it runs innermost: each retry of auto-retry queues through the throttler again.
-  api.config.use(apiThrottler(options.throttle ?? {}));
+  api.config.use(async (prev, method, payload, signal) => {
+    try {
+      return await throttler(prev, method, payload, signal);
+    } catch (error) {
+      throw isDropped(error) ? new TelegramQueueFullError(method) : error;
+    }
+  });
   api.config.use(
     autoRetry({
       maxRetryAttempts: 3,

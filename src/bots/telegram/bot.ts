@@ -5,9 +5,9 @@ import { Bot, webhookCallback } from 'grammy';
 import type { ChatMember } from 'grammy/types';
 import type { Redis } from 'ioredis';
 import type { Desk } from '../../desk/desk.js';
-import { StatusFollower } from '../../desk/follower.js';
+import { type FollowerLimits, followerLimits, StatusFollower } from '../../desk/follower.js';
 import { headline } from '../../desk/status.js';
-import type { StatusStore } from '../../desk/status-store.js';
+import type { BotStatusStore } from '../../desk/status-store.js';
 import type { Logger } from '../../log.js';
 import { createDoor } from './access.js';
 import { ChatAdmins } from './admins.js';
@@ -44,7 +44,7 @@ export interface TelegramBotOptions {
   redis: Redis;
   /** The queue prefix: album keys live under it. */
   prefix: string;
-  store: StatusStore;
+  store: BotStatusStore;
   logger: Logger;
   /** With a public URL the bot takes updates by webhook (served by the http role), else by long polling. */
   publicUrl?: string;
@@ -54,7 +54,7 @@ export interface TelegramBotOptions {
   /** Long-poll timeout of `getUpdates`, in seconds. Default 30. */
   pollTimeoutSeconds?: number;
   /** Status-message pacing: 5 s between edits, 15 s for the elapsed time alone, a look every 1 s. */
-  status?: { editIntervalMs?: number; elapsedEveryMs?: number; tickMs?: number };
+  status?: { editIntervalMs?: number; elapsedEveryMs?: number; tickMs?: number } & FollowerLimits;
   now?: () => number;
 }
 
@@ -98,6 +98,7 @@ export function createTelegramBot(o: TelegramBotOptions): TelegramBot {
     headline,
     now,
     ...(o.status?.tickMs ? { tickMs: o.status.tickMs } : {}),
+    ...followerLimits(o.status),
   });
   const replies = createReplies(bot.api, follower, o.logger);
   const albums = new AlbumMemory(o.redis, o.prefix);

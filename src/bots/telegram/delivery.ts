@@ -1,9 +1,9 @@
 import { type Api, InputFile } from 'grammy';
 import type { ChatDelivery, ClipFile, DeliveryContext } from '../../core/ports.js';
 import { actionId } from '../../desk/actions.js';
-import { AGAIN_LABEL, linkText } from '../../desk/delivered.js';
+import { AGAIN_LABEL, linkText, seedText } from '../../desk/delivered.js';
 import { type FinalOutcome, postedOutcome } from '../../desk/status.js';
-import type { StatusRecord, StatusStore } from '../../desk/status-store.js';
+import type { StatusStore } from '../../desk/status-store.js';
 import type { Logger } from '../../log.js';
 import { describeApiError, replyExtra } from './api.js';
 import { readTarget, type TelegramTarget } from './platform.js';
@@ -26,11 +26,12 @@ export interface TelegramDeliveryOptions {
   uploadLimit?: number;
 }
 
-/** The clip's caption: the prompt (shortened to fit), then model, length and who asked. */
+/** The clip's caption: the prompt (shortened to fit), then model, length, who asked, and the seed. */
 export function captionFor(ctx: DeliveryContext): string {
   const { request, requester } = ctx;
   const who = requester.displayName ? ` · for ${requester.displayName}` : '';
-  const tail = `\n${request.model} · ${request.duration}s${who}`;
+  const seed = request.seed === undefined ? '' : `\n${seedText(request.seed, telegramWords())}`;
+  const tail = `\n${request.model} · ${request.duration}s${who}${seed}`;
   const room = CAPTION_MAX - tail.length - 2;
   const prompt = request.prompt.length > room ? `${request.prompt.slice(0, room - 1)}…` : request.prompt;
   return `“${prompt}”${tail}`;
@@ -59,13 +60,11 @@ export function createTelegramDelivery(options: TelegramDeliveryOptions): ChatDe
    * crashed: its heartbeat lapsed), the worker edits the status message itself — one edit, nothing
    * else edits it now. True when the status message shows the outcome (or will, by its owner).
    */
-  async function finish(
-    ctx: DeliveryContext,
-    outcome: FinalOutcome,
-    record?: StatusRecord,
-  ): Promise<boolean> {
+  async function finish(ctx: DeliveryContext, outcome: FinalOutcome): Promise<boolean> {
     await store.setFinal(ctx.jobId, outcome);
-    const status = record ?? (await store.read(ctx.jobId));
+    // Read after the outcome is recorded: a replica may have taken the status over since the
+    // caller's wait for it, and none claims it once an outcome is there (status-store.ts).
+    const status = await store.read(ctx.jobId);
     if (status.messageId === undefined || status.chatId === undefined) return false;
     if (status.owner && (await store.isAlive(status.owner))) return true;
     const at = { chatId: Number(status.chatId), messageId: Number(status.messageId) };
@@ -136,7 +135,7 @@ export function createTelegramDelivery(options: TelegramDeliveryOptions): ChatDe
         record = await store.read(ctx.jobId);
       }
       const outcome: FinalOutcome = { kind: 'failure', error, refunded };
-      if (await finish(ctx, outcome, record)) return;
+      if (await finish(ctx, outcome)) return;
       if (await store.isMarked(ctx.jobId, 'sent')) return;
       try {
         await api.sendMessage(

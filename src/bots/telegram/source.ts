@@ -2,12 +2,11 @@ import { type Api, GrammyError } from 'grammy';
 import { userError } from '../../core/errors.js';
 import type { MediaSource } from '../../core/ports.js';
 import type { MediaSourceRef } from '../../core/request.js';
-import { MediaError, readDownload } from '../../jobs/media.js';
+import { guardedDownload, type MediaNetworkSettings } from '../../jobs/download-guard.js';
+import { downloadSignal, MediaError, readDownload } from '../../jobs/media.js';
 import type { Fetch } from '../../providers/http.js';
 import { TELEGRAM_DOWNLOAD_LIMIT } from './media.js';
 import { TELEGRAM } from './platform.js';
-
-const DOWNLOAD_TIMEOUT_MS = 60_000;
 
 const isTooBig = (error: unknown): boolean =>
   error instanceof GrammyError && /too big/i.test(error.description);
@@ -21,6 +20,8 @@ export interface TelegramSourceOptions {
   token: string;
   apiRoot: string;
   fetch?: Fetch;
+  /** `MEDIA_ALLOW_HOSTS` and `MEDIA_ALLOW_PRIVATE`: where a redirect of a file download may go. */
+  network?: MediaNetworkSettings;
 }
 
 /**
@@ -29,9 +30,22 @@ export interface TelegramSourceOptions {
  * URL in this process. That URL is `${apiRoot}/file/bot<token>/<path>`: it carries the bot token, so
  * it is built here, used once, and never logged, stored or handed to a provider (which gets the
  * bytes, uploaded). Errors name only what a person can act on.
+ *
+ * Downloads go to the Bot API root's host only (`TELEGRAM_API_URL`: api.telegram.org, or the
+ * operator's local Bot API server), redirects included. That host is the operator's choice, and the
+ * bot sends it its token anyway, so its addresses are not checked: a local server on a private
+ * network works. A redirect elsewhere must be to a `MEDIA_ALLOW_HOSTS` host at a public address.
  */
 export function createTelegramSource(options: TelegramSourceOptions): MediaSource {
-  const doFetch = options.fetch ?? fetch;
+  const root = new URL(options.apiRoot);
+  const download = guardedDownload(
+    {
+      hosts: [root.host, ...(options.network?.allowHosts ?? [])],
+      trustedHosts: [root.hostname],
+      allowPrivate: options.network?.allowPrivate ?? false,
+    },
+    options.fetch ? { fetch: options.fetch } : {},
+  );
   const own = (ref: MediaSourceRef): string => {
     if (ref.kind !== TELEGRAM) throw new Error(`telegram source given a ${ref.kind} reference`);
     return ref.id;
@@ -64,15 +78,8 @@ export function createTelegramSource(options: TelegramSourceOptions): MediaSourc
     async fetch(ref, { maxBytes, signal }) {
       const path = await filePath(own(ref));
       const url = `${options.apiRoot}/file/bot${options.token}/${path}`;
-      const timeout = AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS);
-      let response: Response;
-      try {
-        response = await doFetch(url, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
-      } catch (cause) {
-        // The cause's message may quote the URL: report only its kind.
-        const kind = cause instanceof Error ? cause.name : 'error';
-        throw new MediaError(userError('image-download-failed'), true, `telegram download failed (${kind})`);
-      }
+      // Errors name the host and the kind of failure, never the URL (it holds the token).
+      const response = await download(url, { signal: downloadSignal(signal), label: 'telegram download' });
       return readDownload(response, maxBytes, 'telegram download');
     },
 

@@ -126,6 +126,9 @@ export interface TelegramSurfaceOptions {
   elapsedEveryMs?: number;
 }
 
+/** The image count a status is worded for when its record does not say (as `telegramWords`' default). */
+const DEFAULT_IMAGES = 2;
+
 /** How the follower shows a status on Telegram. The bot shows outcomes itself (`showsFinal`). */
 export function telegramSurface(o: TelegramSurfaceOptions): StatusSurface<StatusRef, MessageBody> {
   const intervalMs = o.editIntervalMs ?? 5_000;
@@ -134,6 +137,15 @@ export function telegramSurface(o: TelegramSurfaceOptions): StatusSurface<Status
     elapsedEveryMs: Math.max(intervalMs, o.elapsedEveryMs ?? 15_000),
     showsFinal: true,
     recordOf: (ref) => ({ chatId: String(ref.chatId), messageId: String(ref.messageId) }),
+    handleOf: (ref) => ({ handle: String(ref.images) }),
+    // A record kept before handles were (no image count) still names the message: the words'
+    // default count then.
+    refOf: (record) => {
+      const ref = { chatId: Number(record.chatId), messageId: Number(record.messageId) };
+      if (!Number.isSafeInteger(ref.chatId) || !Number.isSafeInteger(ref.messageId)) return undefined;
+      const images = Number(record.handle);
+      return { ...ref, images: Number.isSafeInteger(images) ? images : DEFAULT_IMAGES };
+    },
     editable: () => true,
     renderLive: liveBody,
     renderFinal: (outcome, view, ref) => ({

@@ -26,6 +26,7 @@ export async function prepare(ctx: StepContext, state: StateOf<'prepare'>): Prom
   const provider = ctx.provider(route.provider);
   const { images } = ctx.data.request;
   const sources = ctx.deps.sources;
+  const maxPixels = ctx.deps.imageMaxPixels;
   // Each input is held in memory from its download until the provider has it: within the worker's
   // byte budget, asked for before the download and given back once staged (or failed).
   const staging = (ref: MediaRef, cap: number, load: () => Promise<Media>): Promise<string> => {
@@ -37,13 +38,13 @@ export async function prepare(ctx: StepContext, state: StateOf<'prepare'>): Prom
   if (images.first) {
     const ref = images.first;
     staged.first = await staging(ref, model.images.maxBytes, () =>
-      loadImage(ref, model.images, 'first-frame', sources),
+      loadImage(ref, model.images, 'first-frame', sources, { maxPixels }),
     );
   }
   if (images.last) {
     const ref = images.last;
     staged.last = await staging(ref, model.images.maxBytes, () =>
-      loadImage(ref, model.images, 'last-frame', sources),
+      loadImage(ref, model.images, 'last-frame', sources, { maxPixels }),
     );
   }
   if (images.references) {
@@ -51,7 +52,7 @@ export async function prepare(ctx: StepContext, state: StateOf<'prepare'>): Prom
     for (const [i, ref] of images.references.entries()) {
       refs.push(
         await staging(ref, model.images.maxBytes, () =>
-          loadImage(ref, model.images, `reference-${i + 1}`, sources),
+          loadImage(ref, model.images, `reference-${i + 1}`, sources, { maxPixels }),
         ),
       );
     }

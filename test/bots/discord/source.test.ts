@@ -2,9 +2,8 @@ import { REST } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DISCORD } from '../../../src/bots/discord/platform.js';
 import { createDiscordSource } from '../../../src/bots/discord/source.js';
-import { MediaError } from '../../../src/jobs/media.js';
 import { FAKE_DISCORD_TOKEN, FakeDiscord } from '../../fakes/discord.js';
-import { makePng } from '../../helpers/media.js';
+import { localNetwork, makePng, mediaError } from '../../helpers/media.js';
 
 /** The `discord` media source against the fake Discord: CDN downloads, re-signed when expired. */
 
@@ -17,20 +16,11 @@ afterEach(async () => {
 async function setup() {
   fake = await FakeDiscord.start({ token: FAKE_DISCORD_TOKEN });
   const rest = new REST({ api: fake.apiUrl }).setToken(FAKE_DISCORD_TOKEN);
-  return { dc: fake, source: createDiscordSource({ rest }) };
+  return { dc: fake, source: createDiscordSource({ rest, network: localNetwork(fake.baseUrl) }) };
 }
 
 const ref = (url: string) => ({ kind: DISCORD, id: url });
 const LIMIT = { maxBytes: 1024 * 1024 };
-
-async function mediaError(work: Promise<unknown>): Promise<MediaError> {
-  const error = await work.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(MediaError);
-  return error as MediaError;
-}
 
 describe('the discord media source', () => {
   it('downloads a live attachment URL as it is, without credentials and without asking Discord', async () => {
@@ -66,6 +56,7 @@ describe('the discord media source', () => {
     const late = createDiscordSource({
       rest: new REST({ api: dc.apiUrl }).setToken(FAKE_DISCORD_TOKEN),
       now: () => base + dc.cdnTtlMs + 60_000,
+      network: localNetwork(dc.baseUrl),
     });
     const got = await late.fetch(ref(att.url), LIMIT);
     expect(Buffer.from(got.bytes)).toEqual(png);
@@ -112,7 +103,9 @@ describe('the discord media source', () => {
     dc.expireAttachments();
     dc.failNext('refresh-urls', 'server-error', { times: 10 });
     const rest = new REST({ api: dc.apiUrl, retries: 0 }).setToken(FAKE_DISCORD_TOKEN);
-    const error = await mediaError(createDiscordSource({ rest }).fetch(ref(att.url), LIMIT));
+    const error = await mediaError(
+      createDiscordSource({ rest, network: localNetwork(dc.baseUrl) }).fetch(ref(att.url), LIMIT),
+    );
     expect(error.retryable).toBe(true);
     expect(error.message).toMatch(/refresh-urls: POST 500/);
   });
@@ -122,7 +115,9 @@ describe('the discord media source', () => {
     const att = dc.attachment(makePng(8, 8, 10), { filename: 'g.png' });
     dc.expireAttachments();
     const rest = new REST({ api: dc.apiUrl }).setToken('not-the-token');
-    const error = await mediaError(createDiscordSource({ rest }).fetch(ref(att.url), LIMIT));
+    const error = await mediaError(
+      createDiscordSource({ rest, network: localNetwork(dc.baseUrl) }).fetch(ref(att.url), LIMIT),
+    );
     expect(error.retryable).toBe(false);
     expect(error.message).toMatch(/refresh-urls: POST 401/);
   });

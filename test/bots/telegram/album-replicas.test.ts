@@ -2,10 +2,10 @@ import type { Message, Update } from 'grammy/types';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { AlbumCollector } from '../../../src/bots/telegram/album.js';
-import { createTelegramBot, type TelegramBot } from '../../../src/bots/telegram/bot.js';
+import type { TelegramBot } from '../../../src/bots/telegram/bot.js';
 import { REDIS_URL } from '../../helpers/harness.js';
 import { makePng } from '../../helpers/media.js';
-import { TG_TOKEN, telegramScenes, videoFor } from '../../helpers/telegram.js';
+import { telegramReplica, telegramScenes, videoFor } from '../../helpers/telegram.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const scene = telegramScenes();
@@ -22,17 +22,7 @@ describe('telegram albums behind several replicas', () => {
     // Both take updates by webhook; here they are handed each part in turn, as a load balancer would.
     const { h: t, alice, chat } = await scene({ webhook: true });
     await t.telegram.bot.api.deleteWebhook(); // the fake pushes nothing: the test is the balancer
-    replica = createTelegramBot({
-      token: TG_TOKEN,
-      apiRoot: t.tg.apiUrl,
-      desk: t.desk,
-      redis: t.app.redis,
-      prefix: t.prefix,
-      store: t.store,
-      logger: t.logger,
-      throttle: { global: {}, group: {}, out: {} },
-      albumWindowMs: 300,
-    });
+    replica = telegramReplica(t, { albumWindowMs: 300 });
     await replica.bot.init();
 
     const first = makePng(320, 400, 1);
