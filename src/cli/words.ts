@@ -8,6 +8,8 @@ const SETTING_FLAGS = {
   quality: '--mode',
   cfgScale: '--cfg-scale',
   sound: '--sound',
+  resolution: '--resolution',
+  seed: '--seed',
 } as const;
 
 /** The command line's words: inputs and settings by the flags that gave them. */

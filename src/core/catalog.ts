@@ -41,10 +41,34 @@ export interface VideoLimits {
   maxSeconds: number;
 }
 
+/**
+ * One row of a per-clip price table. A row without `quality`, `resolution` or `sound` holds for any
+ * value of it; where several rows hold, the one that names the most of them wins.
+ */
+export interface PriceRow {
+  duration: number;
+  quality?: Quality;
+  resolution?: string;
+  sound?: boolean;
+  credits: number;
+}
+
 /** Price of one clip in credits (1 credit = ¥0.01 at the list price of the first route's provider). */
 export type CreditPrice =
-  | { kind: 'per-clip'; table: { quality?: Quality; duration: number; credits: number }[] }
+  | { kind: 'per-clip'; table: PriceRow[] }
   | { kind: 'per-second'; credits: number; withSound: number };
+
+/** The output resolutions a model offers (`720p`, `1080p`), and the one it makes when none is asked. */
+export interface ResolutionChoice {
+  options: string[];
+  default: string;
+}
+
+/** The seeds a model takes: whole numbers from `min` to `max`. */
+export interface SeedRange {
+  min: number;
+  max: number;
+}
 
 export interface ModelSpec {
   id: string;
@@ -66,6 +90,10 @@ export interface ModelSpec {
   defaultQuality: Quality;
   /** Whether the model can generate sound, and the default. */
   sound?: { default: boolean };
+  /** Absent: the model has one resolution, which nobody chooses. */
+  resolutions?: ResolutionChoice;
+  /** Absent: the model takes no seed (on some route of it). */
+  seed?: SeedRange;
   /** Most reference images in `reference` mode. */
   maxReferenceImages: number;
   /** Optional reference video in `reference` mode. */
@@ -80,14 +108,31 @@ export interface ModelSpec {
 export const findModel = (id: string, catalog: readonly ModelSpec[]): ModelSpec | undefined =>
   catalog.find((m) => m.id === id);
 
-/** Credits one clip of this model costs with these settings. */
-export function creditsFor(model: ModelSpec, duration: number, quality: Quality, sound: boolean): number {
+/**
+ * Credits one clip of this model costs with these settings; `resolution` defaults to the model's.
+ * In a per-clip table the row naming the most of quality, resolution and sound wins.
+ */
+export function creditsFor(
+  model: ModelSpec,
+  duration: number,
+  quality: Quality,
+  sound: boolean,
+  resolution: string | undefined = model.resolutions?.default,
+): number {
   const price = model.price;
   if (price.kind === 'per-second') return duration * (sound ? price.withSound : price.credits);
-  const row =
-    price.table.find((r) => r.duration === duration && r.quality === quality) ??
-    price.table.find((r) => r.duration === duration && r.quality === undefined);
-  if (!row) throw new Error(`catalog: no price for ${model.id} ${quality} ${duration}s`);
+  const holds = (r: PriceRow): boolean =>
+    r.duration === duration &&
+    (r.quality === undefined || r.quality === quality) &&
+    (r.resolution === undefined || r.resolution === resolution) &&
+    (r.sound === undefined || r.sound === sound);
+  const named = (r: PriceRow): number =>
+    [r.quality, r.resolution, r.sound].filter((v) => v !== undefined).length;
+  const row = price.table.filter(holds).sort((a, b) => named(b) - named(a))[0];
+  if (!row) {
+    const facts = [quality, resolution, sound ? 'with sound' : undefined, `${duration}s`].filter(Boolean);
+    throw new Error(`catalog: no price for ${model.id} ${facts.join(' ')}`);
+  }
   return row.credits;
 }
 
@@ -102,7 +147,7 @@ export function candidateRoutes(
 
 /** A per-model setting a person may choose, and whether a model takes it. */
 export const TAKES: Record<
-  'negativePrompt' | 'cfgScale' | 'sound' | 'quality' | 'referenceVideo',
+  'negativePrompt' | 'cfgScale' | 'sound' | 'quality' | 'referenceVideo' | 'resolution' | 'seed',
   (m: ModelSpec) => boolean
 > = {
   negativePrompt: (m) => m.negativePrompt !== undefined,
@@ -110,4 +155,6 @@ export const TAKES: Record<
   sound: (m) => m.sound !== undefined,
   quality: (m) => m.qualities.length > 1,
   referenceVideo: (m) => m.referenceVideo !== undefined,
+  resolution: (m) => (m.resolutions?.options.length ?? 0) > 1,
+  seed: (m) => m.seed !== undefined,
 };

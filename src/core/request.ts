@@ -39,6 +39,8 @@ export const SETTING_KEYS = [
   'quality',
   'cfgScale',
   'sound',
+  'resolution',
+  'seed',
 ] as const;
 export type SettingKey = (typeof SETTING_KEYS)[number];
 
@@ -55,6 +57,10 @@ export const generationRequestSchema = z.object({
   quality: z.string().optional(),
   cfgScale: z.number().optional(),
   sound: z.boolean().optional(),
+  /** An output resolution among the model's (`720p`, `1080p`). */
+  resolution: z.string().optional(),
+  /** A seed, to make a clip again the same way. */
+  seed: z.number().optional(),
   firstFrame: mediaRefSchema.optional(),
   lastFrame: mediaRefSchema.optional(),
   references: z.array(mediaRefSchema).optional(),
@@ -77,6 +83,8 @@ export const validRequestSchema = z.object({
   quality: z.enum(QUALITIES).optional(),
   cfgScale: z.number().optional(),
   sound: z.boolean().optional(),
+  resolution: z.string().optional(),
+  seed: z.number().int().optional(),
   images: z.object({
     first: mediaRefSchema.optional(),
     last: mediaRefSchema.optional(),

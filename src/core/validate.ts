@@ -207,6 +207,40 @@ export function validate(req: GenerationRequest, catalog: readonly ModelSpec[]):
     return refuse('sound-unsupported', { model: model.id, models: others(TAKES.sound) });
   }
 
+  let resolution: string | undefined;
+  if (model.resolutions) {
+    const { options } = model.resolutions;
+    // Some endpoints require a resolution: the model's default is always sent.
+    resolution = req.resolution?.trim().toLowerCase() ?? model.resolutions.default;
+    const wanted = resolution;
+    if (!options.includes(wanted)) {
+      return refuse('resolution-unsupported', {
+        model: model.id,
+        resolution: wanted,
+        allowed: options,
+        models: others((m) => m.resolutions?.options.includes(wanted) ?? false),
+      });
+    }
+  } else if (req.resolution !== undefined) {
+    const wanted = req.resolution.trim().toLowerCase();
+    return refuse('resolution-unsupported', {
+      model: model.id,
+      resolution: wanted,
+      allowed: [],
+      models: others((m) => TAKES.resolution(m) && (m.resolutions?.options.includes(wanted) ?? false)),
+    });
+  }
+
+  let seed: number | undefined;
+  if (req.seed !== undefined) {
+    const range = model.seed;
+    if (!range) return refuse('seed-unsupported', { model: model.id, models: others(TAKES.seed) });
+    if (!Number.isSafeInteger(req.seed) || req.seed < range.min || req.seed > range.max) {
+      return refuse('seed-out-of-range', { seed: req.seed, min: range.min, max: range.max });
+    }
+    seed = req.seed;
+  }
+
   const references = req.references ?? [];
   if (mode.value === 'reference' && references.length > model.maxReferenceImages) {
     return refuse('too-many-references', { count: references.length, max: model.maxReferenceImages });
@@ -241,12 +275,14 @@ export function validate(req: GenerationRequest, catalog: readonly ModelSpec[]):
     duration,
     quality,
     images: {},
-    credits: creditsFor(model, duration, quality, sound ?? false),
+    credits: creditsFor(model, duration, quality, sound ?? false, resolution),
   };
   if (negativePrompt !== undefined) valid.negativePrompt = negativePrompt;
   if (aspectRatio !== undefined) valid.aspectRatio = aspectRatio;
   if (cfgScale !== undefined) valid.cfgScale = cfgScale;
   if (sound !== undefined) valid.sound = sound;
+  if (resolution !== undefined) valid.resolution = resolution;
+  if (seed !== undefined) valid.seed = seed;
   if (req.firstFrame) valid.images.first = req.firstFrame;
   if (req.lastFrame) valid.images.last = req.lastFrame;
   if (references.length > 0) valid.images.references = references;
@@ -262,6 +298,8 @@ export function requestFromValid(valid: ValidRequest): GenerationRequest {
   if (valid.quality !== undefined) request.quality = valid.quality;
   if (valid.cfgScale !== undefined) request.cfgScale = valid.cfgScale;
   if (valid.sound !== undefined) request.sound = valid.sound;
+  if (valid.resolution !== undefined) request.resolution = valid.resolution;
+  if (valid.seed !== undefined) request.seed = valid.seed;
   if (valid.images.first) request.firstFrame = valid.images.first;
   if (valid.images.last) request.lastFrame = valid.images.last;
   if (valid.images.references) request.references = valid.images.references;

@@ -37,6 +37,8 @@ const SETTING_NAMES: Record<SettingKey, string> = {
   quality: 'the quality mode',
   cfgScale: 'a guidance scale',
   sound: 'sound',
+  resolution: 'the resolution',
+  seed: 'a seed',
 };
 
 /** Plain words, for places that are no chat platform (the command line, logs). */

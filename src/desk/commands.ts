@@ -106,6 +106,24 @@ export const SETTINGS: readonly SettingSpec[] = [
     example: 'on',
     takenBy: TAKES.sound,
   },
+  {
+    key: 'resolution',
+    name: 'resolution',
+    aliases: ['res'],
+    type: 'string',
+    summary: 'Resolution of the clip',
+    example: '1080p',
+    takenBy: TAKES.resolution,
+  },
+  {
+    key: 'seed',
+    name: 'seed',
+    aliases: [],
+    type: 'integer',
+    summary: 'Seed, to make a clip again the same way',
+    example: '12345',
+    takenBy: TAKES.seed,
+  },
 ];
 
 export const settingSpec = (key: SettingKey): SettingSpec =>
@@ -205,6 +223,20 @@ export const commandSpec = (name: CommandName): CommandSpec =>
 /** The commands that exist with this catalog: a generating command no model serves is left out. */
 export const availableCommands = (catalog: readonly ModelSpec[]): CommandSpec[] =>
   COMMANDS.filter((c) => !c.modes || commandModels(c.name as GenerateCommandName, catalog).length > 0);
+
+/** The resolutions a command's models offer, lowest first (`480p`, `720p`, `1080p`, `2k`, `4k`). */
+export const commandResolutions = (command: GenerateCommandName, catalog: readonly ModelSpec[]): string[] =>
+  unique(commandModels(command, catalog).flatMap((m) => m.resolutions?.options ?? [])).sort(
+    (a, b) => resolutionRank(a) - resolutionRank(b),
+  );
+
+/** A resolution's height in lines, for ordering: `720p` → 720, `2k` → 1440, `4k` → 2160. */
+function resolutionRank(resolution: string): number {
+  const k = /^(\d+)k$/i.exec(resolution);
+  if (k) return Number(k[1]) * 720;
+  const lines = /(\d+)p?$/i.exec(resolution);
+  return lines ? Number(lines[1]) : 0;
+}
 
 /** The durations a command's models offer, in order. */
 export const commandDurations = (command: GenerateCommandName, catalog: readonly ModelSpec[]): number[] =>

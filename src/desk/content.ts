@@ -117,8 +117,8 @@ export function helpDoc(catalog: readonly ModelSpec[], words: HelpWords): Doc {
   return { title: '🎬 I make short AI video clips', sections };
 }
 
-/** One model: what it does, lengths, ratios, qualities, extras and the credits of a clip. */
-function modelSection(model: ModelSpec, catalog: readonly ModelSpec[]): Section {
+/** A model's label and id, and the commands it is the default of. */
+function modelHeading(model: ModelSpec, catalog: readonly ModelSpec[]): Line {
   const defaults = GENERATE_COMMANDS.filter((c) => {
     const preferred = c === 'video' ? DEFAULT_VIDEO_MODEL : DEFAULT_REFERENCE_MODEL;
     return model.id === preferred && commandModels(c, catalog).some((m) => m.id === model.id);
@@ -137,6 +137,12 @@ function modelSection(model: ModelSpec, catalog: readonly ModelSpec[]): Section 
         ]
       : []),
   ];
+  return heading;
+}
+
+/** One model: what it does, lengths, ratios, qualities, extras and the credits of a clip. */
+function modelSection(model: ModelSpec, catalog: readonly ModelSpec[]): Section {
+  const heading = modelHeading(model, catalog);
   const lines: Line[] = [
     [model.description],
     [`Makes: ${modesText(model)} · Length: ${durationsText(model.durations)}`],
@@ -151,6 +157,15 @@ function modelSection(model: ModelSpec, catalog: readonly ModelSpec[]): Section 
       ? [[{ setting: 'sound' as const }, ` (${model.sound.default ? 'on' : 'off'} by default)`]]
       : []),
     ...(model.referenceVideo ? [['a reference video']] : []),
+    ...(model.resolutions && model.resolutions.options.length > 1
+      ? [
+          [
+            { setting: 'resolution' as const },
+            ` (${model.resolutions.options.join(', ')}; ${model.resolutions.default} by default)`,
+          ],
+        ]
+      : []),
+    ...(model.seed ? [[{ setting: 'seed' as const }]] : []),
   ];
   if (extras.length > 0)
     lines.push([
@@ -168,14 +183,27 @@ function modelSection(model: ModelSpec, catalog: readonly ModelSpec[]): Section 
   return { heading, lines };
 }
 
-/** Every model, and how to choose one. */
-export function modelsDoc(catalog: readonly ModelSpec[]): Doc {
+/** One model in a line under its heading: what it makes, its lengths, the credits of a clip. */
+function briefSection(model: ModelSpec, catalog: readonly ModelSpec[]): Section {
+  const heading = modelHeading(model, catalog);
+  const credits = priceRows(model)
+    .map(({ label, row }) => `${label}${row}`)
+    .join(' | ');
+  return { heading, lines: [[`${modesText(model)} · ${durationsText(model.durations)} · ${credits}`]] };
+}
+
+/**
+ * Every model, and how to choose one. `brief`: one line each, for a platform whose message cannot
+ * hold every model's details.
+ */
+export function modelsDoc(catalog: readonly ModelSpec[], options: { brief?: boolean } = {}): Doc {
   if (catalog.length === 0)
     return { title: '🎞 Models', sections: [{ lines: [['No models are available.']] }] };
+  const section = options.brief ? briefSection : modelSection;
   return {
     title: '🎞 Models',
     sections: [
-      ...catalog.map((m) => modelSection(m, catalog)),
+      ...catalog.map((m) => section(m, catalog)),
       { lines: [['Choose one with ', { setting: 'model' }, '.']] },
     ],
   };

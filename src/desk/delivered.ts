@@ -1,3 +1,5 @@
+import type { Vocabulary } from '../core/words.js';
+
 /**
  * What a person is told with a finished clip, on any platform: the clip itself, or the provider's
  * link when the clip is over what the platform lets a bot upload; and the button to make it again.
@@ -23,3 +25,10 @@ export const linkText = (size: number, when?: string): string =>
   `At ${mb(size)} the clip is too big to upload here, so here is a link (download it soon: ${
     when === undefined ? LINK_LIFETIME_TEXT : `the link expires ${when}`
   })`;
+
+/**
+ * Said with a clip made from a chosen seed, so a good clip can be made again: "Seed 42: add --seed
+ * 42 to make it again" on Telegram, the option's name on Discord.
+ */
+export const seedText = (seed: number, words: Vocabulary): string =>
+  `Seed ${seed}: add ${words.setting('seed')} ${seed} to make it again`;

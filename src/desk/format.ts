@@ -26,6 +26,7 @@ export const modesText = (model: ModelSpec): string =>
 export function ratiosText(model: ModelSpec): string {
   const ratios = model.aspectRatios.join(', ');
   const fixedShape = model.modes.filter((m) => !model.aspectRatioModes.includes(m));
+  if (model.aspectRatioModes.length === 0) return "none to choose: the clip keeps the image's shape";
   return fixedShape.length === 0
     ? ratios
     : `${ratios} (for ${model.aspectRatioModes.map((m) => MODE_NAMES[m]).join(', ')}; an animated image keeps its shape)`;
@@ -46,9 +47,14 @@ export function durationsText(durations: readonly number[]): string {
   return `${sorted.slice(0, -1).join(', ')} or ${last} s`;
 }
 
-/** "5 s: 175 · 10 s: 350" — credits of one clip at each duration. */
+/**
+ * "5 s: 175 · 10 s: 350" — credits of one clip at each duration; "72 per second" where the price is
+ * by the second (a list of 13 lengths would not fit a chat message beside the other models).
+ */
 export const priceRow = (model: ModelSpec, quality: Quality, sound: boolean): string =>
-  model.durations.map((d) => `${d} s: ${creditsFor(model, d, quality, sound)}`).join(' · ');
+  model.price.kind === 'per-second'
+    ? `${creditsFor(model, 1, quality, sound)} per second`
+    : model.durations.map((d) => `${d} s: ${creditsFor(model, d, quality, sound)}`).join(' · ');
 
 /** The price lines of a model: one per quality it offers, and again with sound where it has sound. */
 export function priceRows(model: ModelSpec): { label: string; row: string }[] {

@@ -1,4 +1,4 @@
-import type { ModelSpec } from '../core/catalog.js';
+import { findModel, type ModelSpec } from '../core/catalog.js';
 import { err, ok, type Result, userError } from '../core/errors.js';
 import type { DeliveryTarget } from '../core/ports.js';
 import type { GenerationMode, GenerationRequest, MediaRef, Requester } from '../core/request.js';
@@ -15,6 +15,8 @@ export interface Settings {
   quality?: string;
   cfgScale?: number;
   sound?: boolean;
+  resolution?: string;
+  seed?: number;
 }
 
 /** An attachment as the platform hands it over, before we download it. */
@@ -80,6 +82,11 @@ export function requestOf(cmd: GenerateCommand, catalog: readonly ModelSpec[]): 
     });
     if (images.length > 0) request.references = images.map((a) => a.ref);
     mode = 'reference';
+    const model = findModel(cmd.settings.model ?? defaultModelFor(mode, catalog), catalog);
+    if (images.length === 0 && videos.length === 0 && model) {
+      // Without inputs the request would read as text, which a model doing both would take.
+      return err(userError('mode-unsupported', { model: model.id, mode, allowed: model.modes }));
+    }
   }
   const video = videos[0];
   if (video) {
@@ -106,6 +113,8 @@ export function requestOf(cmd: GenerateCommand, catalog: readonly ModelSpec[]): 
   if (s.quality !== undefined) request.quality = s.quality;
   if (s.cfgScale !== undefined) request.cfgScale = s.cfgScale;
   if (s.sound !== undefined) request.sound = s.sound;
+  if (s.resolution !== undefined) request.resolution = s.resolution;
+  if (s.seed !== undefined) request.seed = s.seed;
   return ok(request);
 }
 

@@ -23,6 +23,7 @@ interface VendorParam {
   maxLength?: number;
   maxCount?: number;
   maxSizeMB?: number;
+  multiple?: boolean;
 }
 interface VendorEndpoint {
   endpoint: string;
@@ -49,13 +50,6 @@ const endpoints = CATALOG.flatMap((model) =>
     ),
 );
 const endpointCases = endpoints.map((c) => [`${c.model.id} ${c.mode} → ${c.endpoint.path}`, c] as const);
-
-/** The vendor's description of one body field, failing the test if the endpoint lacks it. */
-function param(path: string, key: string): VendorParam {
-  const found = vendor.get(path)?.params.find((p) => p.key === key);
-  if (!found) throw new Error(`${path} has no field ${key}`);
-  return found;
-}
 
 describe('catalog: each model is consistent with itself', () => {
   it('has unique model ids', () => {
@@ -89,13 +83,17 @@ describe('catalog: each model is consistent with itself', () => {
   });
 
   it.each(CATALOG.map((m) => [m.id, m] as const))(
-    '%s: has a price for every duration × quality',
+    '%s: has a price for every duration × quality × resolution × sound',
     (_, model) => {
       for (const duration of model.durations) {
         for (const quality of model.qualities) {
-          for (const sound of model.sound ? [false, true] : [false]) {
-            const credits = creditsFor(model, duration, quality, sound);
-            expect(Number.isInteger(credits) && credits > 0, `${duration}s ${quality}`).toBe(true);
+          for (const resolution of model.resolutions?.options ?? [undefined]) {
+            for (const sound of model.sound ? [false, true] : [false]) {
+              const credits = creditsFor(model, duration, quality, sound, resolution);
+              expect(Number.isInteger(credits) && credits > 0, `${duration}s ${quality} ${resolution}`).toBe(
+                true,
+              );
+            }
           }
         }
       }
@@ -116,12 +114,20 @@ describe('catalog: each model is consistent with itself', () => {
     expect(candidateRoutes(findModel('kling-o1')!, 'text', new Set(['runware']))).toEqual([]);
   });
 
-  it('gives every Runware route a size for each aspect ratio of its model', () => {
+  it('gives every Runware route a size for each aspect ratio of its model, or none where the clip follows the frame', () => {
     for (const model of CATALOG) {
       for (const route of model.routes) {
         if (route.provider !== 'runware') continue;
-        for (const ratio of model.aspectRatios)
-          expect(parseRunwareRoute(route).sizes, `${model.id} ${ratio}`).toHaveProperty(ratio);
+        const { sizes } = parseRunwareRoute(route);
+        if (sizes === undefined) {
+          // Without sizes the clip takes the first frame's: the route may serve no mode choosing a ratio.
+          expect(
+            route.modes.filter((m) => model.aspectRatioModes.includes(m)),
+            model.id,
+          ).toEqual([]);
+          continue;
+        }
+        for (const ratio of model.aspectRatios) expect(sizes, `${model.id} ${ratio}`).toHaveProperty(ratio);
       }
     }
   });
@@ -156,101 +162,229 @@ describe('catalog: every route is one its provider takes', () => {
   });
 });
 
+/** Every body key an endpoint's fields and fixed values name. */
+function sentKeys(endpoint: RunningHubEndpoint): string[] {
+  const f = endpoint.fields;
+  const named = [
+    f.prompt,
+    f.negativePrompt,
+    f.aspectRatio,
+    f.quality,
+    f.cfgScale,
+    f.seed,
+    f.references,
+    f.referenceVideo,
+  ];
+  const formatted = [f.duration, f.resolution, f.sound, f.firstFrame, f.lastFrame].map((field) =>
+    field === undefined ? undefined : typeof field === 'string' ? field : field.key,
+  );
+  return [...named, ...formatted, ...Object.keys(endpoint.fixed ?? {})].filter(
+    (k): k is string => k !== undefined,
+  );
+}
+
+/**
+ * What in one endpoint of a model disagrees with the vendor's table: unknown fields, required fields
+ * never sent, values of the model the endpoint would refuse, wire formats that do not match the
+ * field's type. Empty when the endpoint takes every request the model validates.
+ */
+function vendorProblems(model: ModelSpec, mode: string, endpoint: RunningHubEndpoint): string[] {
+  const problems: string[] = [];
+  const { path, fields: f } = endpoint;
+  const entry = vendor.get(path);
+  if (!entry) return [`${path}: no such endpoint`];
+  const at = (key: string): VendorParam | undefined => entry.params.find((p) => p.key === key);
+  const fail = (what: string) => problems.push(`${model.id} ${mode} ${path}: ${what}`);
+  const keys = sentKeys(endpoint);
+  for (const key of keys) if (!at(key)) fail(`no field ${key}`);
+  // A mode without the images a field carries would not send it, but validation guarantees them.
+  for (const p of entry.params) if (p.required && !keys.includes(p.key)) fail(`required ${p.key} not sent`);
+
+  const options = (key: string): string[] => at(key)?.options ?? [];
+  const within = (key: string, lo: number, hi: number, what: string) => {
+    const p = at(key);
+    if (p && (lo < (p.min ?? Number.NEGATIVE_INFINITY) || hi > (p.max ?? Number.POSITIVE_INFINITY))) {
+      fail(`${what} ${lo}–${hi} outside ${p.min}–${p.max}`);
+    }
+  };
+
+  if (!f.duration) fail('no duration field');
+  else {
+    const p = at(f.duration.key);
+    const format = p?.type === 'LIST' ? 'string' : p?.type === 'INT' ? 'integer' : undefined;
+    if (f.duration.format !== format) fail(`duration format ${f.duration.format} for a ${p?.type} field`);
+    if (p?.type === 'LIST') {
+      for (const d of model.durations) if (!p.options?.includes(String(d))) fail(`no ${d} s duration`);
+    } else within(f.duration.key, Math.min(...model.durations), Math.max(...model.durations), 'durations');
+  }
+  if (f.aspectRatio) {
+    for (const r of model.aspectRatios) if (!options(f.aspectRatio).includes(r)) fail(`no ratio ${r}`);
+  }
+  if (f.quality) {
+    for (const q of model.qualities) if (!options(f.quality).includes(q)) fail(`no quality ${q}`);
+  }
+  const maxLength = (key: string | undefined) => (key ? at(key)?.maxLength : undefined);
+  if (model.prompt.maxLength > (maxLength(f.prompt) ?? Number.POSITIVE_INFINITY)) fail('prompt too long');
+  if (f.negativePrompt && !model.negativePrompt) fail('negative prompt field on a model without one');
+  if ((model.negativePrompt?.maxLength ?? 0) > (maxLength(f.negativePrompt) ?? Number.POSITIVE_INFINITY)) {
+    fail('negative prompt too long');
+  }
+  if (f.cfgScale) {
+    if (!model.cfgScale) fail('cfg field on a model without one');
+    else within(f.cfgScale, model.cfgScale.min, model.cfgScale.max, 'cfg scale');
+  }
+  if (f.sound) {
+    if (!model.sound) fail('sound field on a model without sound');
+    const { key, format } = typeof f.sound === 'string' ? { key: f.sound, format: 'boolean' } : f.sound;
+    const p = at(key);
+    const wire =
+      p?.type === 'BOOLEAN'
+        ? 'boolean'
+        : p?.type === 'LIST' && ['true', 'false'].every((v) => p.options?.includes(v))
+          ? 'string'
+          : undefined;
+    if (format !== wire) fail(`sound format ${format} for a ${p?.type} field`);
+  }
+  if (f.resolution) {
+    const p = at(f.resolution.key);
+    if (!model.resolutions) fail('resolution field on a model without resolutions');
+    if (p?.type !== 'LIST') fail(`resolution field of type ${p?.type}`);
+    for (const r of model.resolutions?.options ?? []) {
+      const wire = f.resolution.values?.[r] ?? r;
+      if (!p?.options?.includes(wire)) fail(`no resolution ${wire}`);
+    }
+  } else if (model.resolutions && model.resolutions.options.length > 1) {
+    fail('the model offers resolutions this endpoint does not take');
+  }
+  if (f.seed) {
+    if (at(f.seed)?.type !== 'INT') fail(`seed field of type ${at(f.seed)?.type}`);
+    if (!model.seed) fail('seed field on a model without seeds');
+    else within(f.seed, model.seed.min, model.seed.max, 'seeds');
+  } else if (model.seed) fail('the model takes a seed this endpoint does not');
+  for (const field of [f.firstFrame, f.lastFrame]) {
+    if (field === undefined) continue;
+    const { key, list } =
+      typeof field === 'string'
+        ? { key: field, list: false }
+        : { key: field.key, list: field.format === 'list' };
+    if (at(key) && Boolean(at(key)?.multiple) !== list) fail(`${key} ${list ? 'is not' : 'is'} a list`);
+  }
+  if (f.references) {
+    const p = at(f.references);
+    if (!p?.multiple) fail(`${f.references} is not a list`);
+    if (model.maxReferenceImages > (p?.maxCount ?? Number.POSITIVE_INFINITY)) fail('too many references');
+  }
+  for (const field of [f.firstFrame, f.lastFrame, f.references]) {
+    const key = field === undefined ? undefined : typeof field === 'string' ? field : field.key;
+    const mb = key ? at(key)?.maxSizeMB : undefined;
+    if (mb !== undefined && model.images.maxBytes > mb * MIB) fail(`images over ${mb} MB`);
+  }
+  if (f.referenceVideo) {
+    const mb = at(f.referenceVideo)?.maxSizeMB;
+    if (!model.referenceVideo) fail('reference video field on a model without one');
+    else if (mb !== undefined && model.referenceVideo.maxBytes > mb * MIB) fail(`video over ${mb} MB`);
+  }
+  const frames = mode === 'first-frame' || mode === 'first-last';
+  if (Boolean(f.firstFrame) !== frames) fail('first frame field does not match the mode');
+  if (Boolean(f.lastFrame) !== (mode === 'first-last')) fail('last frame field does not match the mode');
+  if (Boolean(f.references) !== (mode === 'reference')) fail('references field does not match the mode');
+  return problems;
+}
+
 describe('catalog: RunningHub endpoints match the vendor table', () => {
   it('has at least one RunningHub endpoint to check', () => {
     expect(endpoints.length).toBeGreaterThan(0);
   });
 
-  it.each(endpointCases)('%s exists', (_, { endpoint }) => {
-    expect(vendor.has(endpoint.path)).toBe(true);
+  it.each(endpointCases)('%s', (_, { model, mode, endpoint }) => {
+    expect(vendorProblems(model, mode, endpoint)).toEqual([]);
+  });
+});
+
+describe('catalog: the vendor check sees each field format', () => {
+  const base = findModel('kling-2.5-turbo-pro')!;
+  /** Another family's model, on the vendor's own endpoints: resolutions and seeds, no guidance scale. */
+  const { cfgScale: _cfg, negativePrompt: _neg, ...plain } = base;
+  const model: ModelSpec = {
+    ...plain,
+    durations: [4, 6, 8],
+    defaultDuration: 4,
+    aspectRatios: ['16:9', '9:16'],
+    resolutions: { options: ['720p', '1080p'], default: '720p' },
+    seed: { min: 0, max: 2_147_483_647 },
+  };
+  const lite: RunningHubEndpoint = {
+    path: 'rhart-video-v3.1-lite-official/image-to-video',
+    fields: {
+      prompt: 'prompt',
+      duration: { key: 'duration', format: 'string' },
+      aspectRatio: 'aspectRatio',
+      resolution: { key: 'resolution' },
+      seed: 'seed',
+      firstFrame: 'imageUrl',
+    },
+  };
+  const { seed: _seed, ...unseeded } = model;
+  const vidu = { ...unseeded, durations: [5], defaultDuration: 5, sound: { default: true } };
+  const viduEndpoint: RunningHubEndpoint = {
+    path: 'vidu/image-to-video-q3-turbo',
+    fields: {
+      prompt: 'prompt',
+      duration: { key: 'duration', format: 'string' },
+      resolution: { key: 'resolution' },
+      sound: 'audio',
+      firstFrame: 'imageUrl',
+    },
+  };
+
+  it('takes a resolution, a seed, an `audio` boolean and a single image field that fit', () => {
+    expect(vendorProblems(model, 'first-frame', lite)).toEqual([]);
+    expect(vendorProblems(vidu, 'first-frame', viduEndpoint)).toEqual([]);
   });
 
-  it.each(endpointCases)('%s: every field name exists', (_, { endpoint }) => {
-    const { duration, ...named } = endpoint.fields;
-    const keys = [
-      ...Object.values(named).filter((v): v is string => v !== undefined),
-      ...(duration ? [duration.key] : []),
-      ...Object.keys(endpoint.fixed ?? {}),
-    ];
-    for (const key of keys) expect(() => param(endpoint.path, key)).not.toThrow();
-  });
-
-  it.each(endpointCases)('%s: every required field is sent', (_, { model, mode, endpoint }) => {
-    const { duration, ...named } = endpoint.fields;
-    const sent = new Set<string>([
-      ...Object.values(named).filter((v): v is string => v !== undefined),
-      ...(duration ? [duration.key] : []),
-      ...Object.keys(endpoint.fixed ?? {}),
+  it('refuses a resolution the endpoint lacks, a seed out of its range, a wrong sound format', () => {
+    const wide = {
+      ...model,
+      resolutions: { options: ['720p', '2k'], default: '720p' },
+      seed: { min: -5, max: 10 },
+    };
+    expect(vendorProblems(wide, 'first-frame', lite)).toEqual([
+      'kling-2.5-turbo-pro first-frame rhart-video-v3.1-lite-official/image-to-video: no resolution 2k',
+      'kling-2.5-turbo-pro first-frame rhart-video-v3.1-lite-official/image-to-video: seeds -5–10 outside -1–2147483647',
     ]);
-    // A mode without the images a field carries would not send it, but validation guarantees them.
-    const required = vendor.get(endpoint.path)?.params.filter((p) => p.required) ?? [];
-    for (const p of required) expect(sent.has(p.key), `${model.id} ${mode} ${p.key}`).toBe(true);
+    const asString = {
+      ...viduEndpoint,
+      fields: { ...viduEndpoint.fields, sound: { key: 'audio', format: 'string' as const } },
+    };
+    expect(vendorProblems(vidu, 'first-frame', asString).join('\n')).toMatch(
+      /sound format string for a BOOLEAN field/,
+    );
+    // A model with a seed on an endpoint without one would drop it silently.
+    expect(vendorProblems({ ...vidu, seed: model.seed! }, 'first-frame', viduEndpoint).join('\n')).toMatch(
+      /takes a seed this endpoint does not/,
+    );
   });
 
-  it.each(endpointCases)("%s: the model's durations fit the endpoint", (_, { model, endpoint }) => {
-    const field = endpoint.fields.duration;
-    expect(field).toBeDefined();
-    if (!field) return;
-    const p = param(endpoint.path, field.key);
-    if (p.type === 'LIST') {
-      expect(field.format).toBe('string');
-      for (const d of model.durations) expect(p.options).toContain(String(d));
-    } else {
-      expect(p.type).toBe('INT');
-      expect(field.format).toBe('integer');
-      for (const d of model.durations) {
-        expect(d).toBeGreaterThanOrEqual(p.min ?? Number.NEGATIVE_INFINITY);
-        expect(d).toBeLessThanOrEqual(p.max ?? Number.POSITIVE_INFINITY);
-      }
-    }
-  });
-
-  it.each(endpointCases)("%s: the model's other limits fit the endpoint", (_, { model, endpoint }) => {
-    const f = endpoint.fields;
-    if (f.aspectRatio) {
-      const options = param(endpoint.path, f.aspectRatio).options;
-      for (const ratio of model.aspectRatios) expect(options).toContain(ratio);
-    }
-    if (f.quality) {
-      const options = param(endpoint.path, f.quality).options;
-      for (const q of model.qualities) expect(options).toContain(q);
-    }
-    if (f.prompt) {
-      const max = param(endpoint.path, f.prompt).maxLength;
-      if (max !== undefined) expect(model.prompt.maxLength).toBeLessThanOrEqual(max);
-    }
-    if (f.negativePrompt) {
-      expect(model.negativePrompt).toBeDefined();
-      const max = param(endpoint.path, f.negativePrompt).maxLength;
-      if (max !== undefined) expect(model.negativePrompt?.maxLength).toBeLessThanOrEqual(max);
-    }
-    if (f.cfgScale) {
-      const p = param(endpoint.path, f.cfgScale);
-      expect(model.cfgScale).toBeDefined();
-      expect(model.cfgScale?.min).toBeGreaterThanOrEqual(p.min ?? Number.NEGATIVE_INFINITY);
-      expect(model.cfgScale?.max).toBeLessThanOrEqual(p.max ?? Number.POSITIVE_INFINITY);
-    }
-    if (f.references) {
-      const p = param(endpoint.path, f.references);
-      if (p.maxCount !== undefined) expect(model.maxReferenceImages).toBeLessThanOrEqual(p.maxCount);
-    }
-    for (const key of [f.firstFrame, f.lastFrame, f.references]) {
-      if (!key) continue;
-      const mb = param(endpoint.path, key).maxSizeMB;
-      if (mb !== undefined) expect(model.images.maxBytes).toBeLessThanOrEqual(mb * MIB);
-    }
-    if (f.referenceVideo) {
-      const mb = param(endpoint.path, f.referenceVideo).maxSizeMB;
-      expect(model.referenceVideo).toBeDefined();
-      if (mb !== undefined) expect(model.referenceVideo?.maxBytes).toBeLessThanOrEqual(mb * MIB);
-    }
-    if (f.sound) expect(model.sound).toBeDefined();
-  });
-
-  it.each(endpointCases)('%s: the fields match the mode', (_, { mode, endpoint }) => {
-    const f = endpoint.fields;
-    expect(Boolean(f.firstFrame)).toBe(mode === 'first-frame' || mode === 'first-last');
-    expect(Boolean(f.lastFrame)).toBe(mode === 'first-last');
-    expect(Boolean(f.references)).toBe(mode === 'reference');
+  it('tells a list image field from a single one, and the strings "true"/"false" from a boolean', () => {
+    const kling26 = findModel('kling-2.6-pro')!;
+    const text = parseRunningHubRoute(kling26.routes[0]!).endpoints.text!;
+    expect(vendorProblems(kling26, 'text', { ...text, fields: { ...text.fields, sound: 'sound' } })).toEqual([
+      'kling-2.6-pro text kling-v2.6-pro/text-to-video: sound format boolean for a LIST field',
+    ]);
+    const listed: RunningHubEndpoint = {
+      path: 'rhart-video-v3.1-fast/image-to-video',
+      fields: {
+        prompt: 'prompt',
+        duration: { key: 'duration', format: 'string' },
+        resolution: { key: 'resolution' },
+        firstFrame: { key: 'imageUrls', format: 'url' },
+      },
+    };
+    expect(vendorProblems(unseeded, 'first-frame', listed).join('\n')).toMatch(/imageUrls is a list/);
+    const asList = {
+      ...listed,
+      fields: { ...listed.fields, firstFrame: { key: 'imageUrls', format: 'list' as const } },
+    };
+    expect(vendorProblems(unseeded, 'first-frame', asList).join('\n')).not.toMatch(/imageUrls/);
   });
 });

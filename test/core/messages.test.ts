@@ -14,6 +14,8 @@ const SAMPLE: UserError['details'] = {
   duration: 7,
   aspectRatio: '4:3',
   quality: 'ultra',
+  resolution: '8k',
+  seed: -3,
   mode: 'text',
   count: 8,
   input: 'first-frame',
@@ -139,6 +141,21 @@ describe('messages', () => {
         details: { model: 'a', quality: 'std', allowed: ['pro'], models: ['b'] },
       }),
     ).toBe('a has no "std" mode. Choose one of: pro. Models that have std: b.');
+    expect(
+      messageFor({
+        id: 'resolution-unsupported',
+        details: { model: 'a', resolution: '4k', allowed: ['720p', '1080p'], models: ['b'] },
+      }),
+    ).toBe("a doesn't make 4k clips. Choose one of: 720p, 1080p. Models that do: b.");
+    expect(
+      messageFor({
+        id: 'resolution-unsupported',
+        details: { model: 'a', resolution: '4k', allowed: [], models: [] },
+      }),
+    ).toBe('a makes clips of one resolution only: leave out the resolution.');
+    expect(messageFor({ id: 'seed-out-of-range', details: { seed: 0, min: 1, max: 2147483647 } })).toBe(
+      'The seed must be a whole number from 1 to 2147483647; "0" is not one.',
+    );
     expect(messageFor({ id: 'sound-unsupported', details: { model: 'a', models: [] } })).toBe(
       "a can't add sound.",
     );

@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { CATALOG } from '../../src/catalog/models.js';
-import { MIB } from '../../src/core/catalog.js';
+import { creditsFor, MIB, type ModelSpec } from '../../src/core/catalog.js';
 import type { ErrorId, UserError } from '../../src/core/errors.js';
 import type { GenerationRequest, MediaRef, ValidRequest } from '../../src/core/request.js';
-import { checkImageMetadata, claimedType, validate as validateIn } from '../../src/core/validate.js';
+import {
+  checkImageMetadata,
+  claimedType,
+  requestFromValid,
+  validate as validateIn,
+} from '../../src/core/validate.js';
 
 const validate = (req: GenerationRequest) => validateIn(req, CATALOG);
 
@@ -54,10 +59,11 @@ const o3 = (extra: Partial<GenerationRequest> = {}): GenerationRequest => ({
 
 describe('validate: model', () => {
   it('refuses an unknown model and lists the known ones', () => {
+    expect(CATALOG.map((m) => m.id).slice(0, 3)).toEqual(['kling-2.5-turbo-pro', 'kling-o1', 'kling-o3-pro']);
     const error = invalid({ model: 'sora-9', prompt: PROMPT }, 'unknown-model');
     expect(error.details).toEqual({
       model: 'sora-9',
-      allowed: ['kling-2.5-turbo-pro', 'kling-o1', 'kling-o3-pro'],
+      allowed: CATALOG.map((m) => m.id),
     });
   });
 
@@ -100,9 +106,13 @@ describe('validate: mode', () => {
     expect(v.images.video).toEqual(video);
   });
 
-  it('refuses a mode the model lacks: o3 with text only', () => {
-    const error = invalid({ model: 'kling-o3-pro', prompt: PROMPT }, 'mode-unsupported');
-    expect(error.details).toMatchObject({ model: 'kling-o3-pro', mode: 'text', allowed: ['reference'] });
+  it('refuses a mode the model lacks: 2.5 Turbo Std with text only', () => {
+    const error = invalid({ model: 'kling-2.5-turbo-std', prompt: PROMPT }, 'mode-unsupported');
+    expect(error.details).toMatchObject({
+      model: 'kling-2.5-turbo-std',
+      mode: 'text',
+      allowed: ['first-frame'],
+    });
   });
 
   it('refuses a mode the model lacks: o1 with references', () => {
@@ -114,8 +124,17 @@ describe('validate: mode', () => {
     });
   });
 
-  it('refuses a first frame on o3', () => {
-    invalid({ model: 'kling-o3-pro', prompt: PROMPT, firstFrame: image() }, 'mode-unsupported');
+  it('takes text and frames on o3 as well as references', () => {
+    expect(valid({ model: 'kling-o3-pro', prompt: PROMPT }).mode).toBe('text');
+    expect(valid({ model: 'kling-o3-std', prompt: PROMPT, firstFrame: image() }).mode).toBe('first-frame');
+  });
+
+  it('refuses a last frame on kling-2.6-pro, which animates a first frame only', () => {
+    const error = invalid(
+      { model: 'kling-2.6-pro', prompt: PROMPT, firstFrame: image(), lastFrame: image('b.png') },
+      'mode-unsupported',
+    );
+    expect(error.details).toMatchObject({ mode: 'first-last', allowed: ['text', 'first-frame'] });
   });
 
   it('refuses a last frame without a first', () => {
@@ -198,7 +217,15 @@ describe('validate: negative prompt', () => {
     // The reply names the models that do take one.
     expect(invalid(o1({ negativePrompt: 'blur' }), 'negative-prompt-unsupported').details).toEqual({
       model: 'kling-o1',
-      models: ['kling-2.5-turbo-pro'],
+      models: [
+        'kling-2.5-turbo-pro',
+        'kling-3.0-pro',
+        'kling-3.0-std',
+        'kling-2.6-pro',
+        'kling-2.5-turbo-std',
+        'kling-2.1-master',
+        'kling-2.1-pro',
+      ],
     });
     invalid(o3({ negativePrompt: 'blur' }), 'negative-prompt-unsupported');
   });
@@ -222,7 +249,7 @@ describe('validate: duration', () => {
       model: 'kling-2.5-turbo-pro',
       duration: 7,
       allowed: [5, 10],
-      models: ['kling-o3-pro'],
+      models: ['kling-o3-pro', 'kling-o3-std', 'kling-3.0-pro', 'kling-3.0-std'],
     });
     expect(invalid(kling25({ duration: 99 }), 'duration-unsupported').details?.models).toEqual([]);
   });
@@ -300,7 +327,7 @@ describe('validate: quality', () => {
       model: 'kling-2.5-turbo-pro',
       quality: 'std',
       allowed: ['pro'],
-      models: ['kling-o1'],
+      models: ['kling-o1', 'kling-o3-std', 'kling-3.0-std', 'kling-2.5-turbo-std'],
     });
     expect(valid(kling25()).quality).toBe('pro');
   });
@@ -334,7 +361,14 @@ describe('validate: cfg scale', () => {
   it('refuses a cfg scale on a model without one', () => {
     expect(invalid(o1({ cfgScale: 0.5 }), 'cfg-scale-unsupported').details).toEqual({
       model: 'kling-o1',
-      models: ['kling-2.5-turbo-pro'],
+      models: [
+        'kling-2.5-turbo-pro',
+        'kling-3.0-pro',
+        'kling-3.0-std',
+        'kling-2.5-turbo-std',
+        'kling-2.1-master',
+        'kling-2.1-pro',
+      ],
     });
     expect(valid(o1())).not.toHaveProperty('cfgScale');
   });
@@ -344,7 +378,7 @@ describe('validate: sound', () => {
   it('refuses sound on models without it', () => {
     expect(invalid(kling25({ sound: true }), 'sound-unsupported').details).toEqual({
       model: 'kling-2.5-turbo-pro',
-      models: ['kling-o3-pro'],
+      models: ['kling-o3-pro', 'kling-o3-std', 'kling-3.0-pro', 'kling-3.0-std', 'kling-2.6-pro'],
     });
     invalid(o1({ sound: true }), 'sound-unsupported');
   });
@@ -504,5 +538,103 @@ describe('validate: result', () => {
       images: {},
       credits: 175,
     });
+  });
+});
+
+describe('validate: resolution, seed, and prices by resolution and sound', () => {
+  const base = CATALOG.find((m) => m.id === 'kling-2.5-turbo-pro')!;
+  /** A model of another family: three resolutions, seeds, sound, and a price for each. */
+  const wide: ModelSpec = {
+    ...base,
+    id: 'wide',
+    resolutions: { options: ['540p', '720p', '1080p'], default: '720p' },
+    seed: { min: 0, max: 2_147_483_647 },
+    sound: { default: false },
+    price: {
+      kind: 'per-clip',
+      table: [
+        { duration: 5, credits: 100 },
+        { duration: 5, resolution: '1080p', credits: 200 },
+        { duration: 5, resolution: '1080p', sound: true, credits: 260 },
+        { duration: 5, sound: true, credits: 130 },
+        { duration: 10, credits: 200 },
+        { duration: 10, resolution: '1080p', credits: 400 },
+      ],
+    },
+  };
+  const catalog = [...CATALOG, wide];
+  const check = (extra: Partial<GenerationRequest>) =>
+    validateIn({ model: 'wide', prompt: PROMPT, ...extra }, catalog);
+  const ok = (extra: Partial<GenerationRequest>): ValidRequest => {
+    const result = check(extra);
+    if (!result.ok) throw new Error(JSON.stringify(result.error));
+    return result.value;
+  };
+
+  it("fills in the model's default resolution, which some endpoints require, and keeps a chosen one", () => {
+    expect(ok({}).resolution).toBe('720p');
+    expect(ok({ resolution: '1080P' }).resolution).toBe('1080p');
+    expect(valid(kling25())).not.toHaveProperty('resolution');
+  });
+
+  it('refuses a resolution the model lacks, naming those it has and the models that make it', () => {
+    const result = check({ resolution: '4k' });
+    expect(result.ok || result.error).toEqual({
+      id: 'resolution-unsupported',
+      details: { model: 'wide', resolution: '4k', allowed: ['540p', '720p', '1080p'], models: [] },
+    });
+    // A model with one resolution refuses any, and points to the one that offers it.
+    const single = validateIn(kling25({ resolution: '1080p' }), catalog);
+    expect(single.ok || single.error).toEqual({
+      id: 'resolution-unsupported',
+      details: { model: 'kling-2.5-turbo-pro', resolution: '1080p', allowed: [], models: ['wide'] },
+    });
+  });
+
+  it('keeps a seed within range and refuses one outside it or not whole', () => {
+    expect(ok({ seed: 0 }).seed).toBe(0);
+    expect(ok({ seed: 2_147_483_647 }).seed).toBe(2_147_483_647);
+    expect(ok({})).not.toHaveProperty('seed');
+    for (const seed of [-1, 2_147_483_648, 1.5, Number.NaN]) {
+      const result = check({ seed });
+      expect(result.ok || result.error.id, String(seed)).toBe('seed-out-of-range');
+    }
+    const result = check({ seed: -1 });
+    expect(result.ok || result.error.details).toEqual({ seed: -1, min: 0, max: 2_147_483_647 });
+  });
+
+  it('refuses a seed on a model without one, naming the models that take it', () => {
+    const result = validateIn(o1({ seed: 7 }), catalog);
+    expect(result.ok || result.error).toEqual({
+      id: 'seed-unsupported',
+      details: { model: 'kling-o1', models: ['kling-2.1-master', 'kling-2.1-pro', 'wide'] },
+    });
+    expect(valid({ model: 'kling-2.1-master', prompt: PROMPT, seed: 42 }).seed).toBe(42);
+  });
+
+  it('prices by resolution and sound: the row naming the most of them wins', () => {
+    expect(ok({}).credits).toBe(100);
+    expect(ok({ sound: true }).credits).toBe(130);
+    expect(ok({ resolution: '1080p' }).credits).toBe(200);
+    expect(ok({ resolution: '1080p', sound: true }).credits).toBe(260);
+    expect(ok({ resolution: '540p', duration: 10 }).credits).toBe(200);
+    expect(ok({ resolution: '1080p', duration: 10 }).credits).toBe(400);
+    expect(creditsFor(wide, 5, 'pro', false)).toBe(100);
+    expect(() =>
+      creditsFor({ ...wide, price: { kind: 'per-clip', table: [] } }, 5, 'pro', true, '540p'),
+    ).toThrow(/no price for wide pro 540p with sound 5s/);
+  });
+
+  it('charges kling-2.6-pro twice as much with sound, its default', () => {
+    const model = 'kling-2.6-pro';
+    expect(valid({ model, prompt: PROMPT }).credits).toBe(350);
+    expect(valid({ model, prompt: PROMPT, sound: false }).credits).toBe(175);
+    expect(valid({ model, prompt: PROMPT, sound: false, duration: 10 }).credits).toBe(350);
+  });
+
+  it('carries resolution and seed into Again', () => {
+    const again = requestFromValid(ok({ resolution: '540p', seed: 9 }));
+    expect(again).toMatchObject({ resolution: '540p', seed: 9 });
+    expect(ok(again)).toMatchObject({ resolution: '540p', seed: 9 });
   });
 });

@@ -156,7 +156,18 @@ describe('the checks before any charge', () => {
     expect((await admin(boss, 'models', { action: 'deny', model: 'kling-2.5-turbo-pro' })).ok).toBe(true);
     expect(await refusal(desk, ask(ann))).toEqual({
       id: 'model-not-allowed',
-      details: { model: 'kling-2.5-turbo-pro', models: ['kling-o1'] },
+      details: {
+        model: 'kling-2.5-turbo-pro',
+        models: [
+          'kling-o1',
+          'kling-o3-pro',
+          'kling-o3-std',
+          'kling-3.0-pro',
+          'kling-3.0-std',
+          'kling-2.6-pro',
+          'kling-2.1-master',
+        ],
+      },
     });
     expect((await admin(boss, 'models', { action: 'allow', model: 'kling-2.5-turbo-pro' })).ok).toBe(true);
 

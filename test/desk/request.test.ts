@@ -77,7 +77,10 @@ describe('the desk places attachments where they go', () => {
     const r = checkCommand(command('video', unslotted(video())), CATALOG);
     expect(r).toMatchObject({
       ok: false,
-      error: { id: 'mode-unsupported', details: { mode: 'reference-video', models: ['kling-o3-pro'] } },
+      error: {
+        id: 'mode-unsupported',
+        details: { mode: 'reference-video', models: ['kling-o3-pro', 'kling-o3-std'] },
+      },
     });
   });
 
@@ -109,13 +112,16 @@ describe('the desk places attachments where they go', () => {
     const refused = checkCommand(command('video', [], { quality: 'std' }), CATALOG);
     expect(refused).toMatchObject({
       ok: false,
-      error: { id: 'quality-unsupported', details: { models: ['kling-o1'] } },
+      error: {
+        id: 'quality-unsupported',
+        details: { models: ['kling-o1', 'kling-o3-std', 'kling-3.0-std', 'kling-2.5-turbo-std'] },
+      },
     });
   });
 });
 
 describe('each command offers only the settings some of its models take', () => {
-  it('/video: no sound (no video model has it); /reference: no negative prompt, no guidance', () => {
+  it('/video: no resolution (no model offers a choice); /reference: no negative prompt, no guidance, no seed', () => {
     expect(offeredSettings('video', CATALOG).map((s) => s.key)).toEqual([
       'model',
       'duration',
@@ -123,6 +129,8 @@ describe('each command offers only the settings some of its models take', () => 
       'negativePrompt',
       'quality',
       'cfgScale',
+      'sound',
+      'seed',
     ]);
     expect(offeredSettings('reference', CATALOG).map((s) => s.key)).toEqual([
       'model',

@@ -55,8 +55,16 @@ interface FakeTask {
   done?: { videoUUID: string; seed: number; cost: number };
 }
 
-const MODELS = new Set(['klingai:6@1']);
-const SIZES = ['1280x720', '720x720', '720x1280'];
+/**
+ * The Kling models of the providers reference: their sizes (none: the clip takes the first frame's,
+ * and a size is refused) and whether they animate images only.
+ */
+const MODELS: Record<string, { sizes: string[]; imageOnly: boolean }> = {
+  'klingai:6@1': { sizes: ['1280x720', '720x720', '720x1280'], imageOnly: false },
+  'klingai:6@0': { sizes: [], imageOnly: true },
+  'klingai:5@3': { sizes: ['1920x1080', '1080x1080', '1080x1920'], imageOnly: false },
+  'klingai:5@2': { sizes: ['1920x1080', '1080x1080', '1080x1920'], imageOnly: true },
+};
 const DURATIONS = [5, 10];
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/bmp', 'image/gif'];
@@ -368,9 +376,10 @@ export async function createRunwareFake(options: RunwareFakeOptions = {}): Promi
       );
     }
     if (task.model === undefined) return fail('missingModel', 'model is required.', 'model');
-    if (typeof task.model !== 'string' || !MODELS.has(task.model)) {
-      return fail('invalidModel', `Unknown model ${JSON.stringify(task.model)}.`, 'model');
-    }
+    const rules =
+      typeof task.model === 'string' && Object.hasOwn(MODELS, task.model) ? MODELS[task.model] : undefined;
+    if (!rules) return fail('invalidModel', `Unknown model ${JSON.stringify(task.model)}.`, 'model');
+    const sizes = rules.sizes;
     if (task.positivePrompt === undefined) {
       return fail('missingPositivePrompt', 'positivePrompt is required.', 'positivePrompt');
     }
@@ -390,13 +399,20 @@ export async function createRunwareFake(options: RunwareFakeOptions = {}): Promi
         missing,
       );
     }
-    if (hasWidth && !SIZES.includes(`${String(task.width)}x${String(task.height)}`)) {
+    if (hasWidth && sizes.length === 0) {
+      return fail(
+        'unsupportedParameter',
+        `${String(task.model)} takes its size from the first frame.`,
+        'width',
+      );
+    }
+    if (hasWidth && !sizes.includes(`${String(task.width)}x${String(task.height)}`)) {
       return fail(
         'unsupportedDimensions',
         `Unsupported size ${String(task.width)}x${String(task.height)}.`,
         'width',
         {
-          allowedValues: SIZES,
+          allowedValues: sizes,
         },
       );
     }
@@ -521,6 +537,13 @@ export async function createRunwareFake(options: RunwareFakeOptions = {}): Promi
       }
     }
 
+    if (rules.imageOnly && taskFrames.length === 0) {
+      return fail(
+        'missingFrameImages',
+        `${String(task.model)} makes video from an image only.`,
+        'inputs.frameImages',
+      );
+    }
     if (fault?.fault === 'content-rejected' && fault.on === 'submit') {
       fail('contentPolicyViolation', 'The prompt was flagged by content moderation.', 'positivePrompt');
       return true;
@@ -602,7 +625,7 @@ export async function createRunwareFake(options: RunwareFakeOptions = {}): Promi
       }
       task.done = {
         videoUUID: randomUUID(),
-        seed: randomInt(1, 2 ** 31),
+        seed: typeof task.body.seed === 'number' ? task.body.seed : randomInt(1, 2 ** 31),
         cost: task.body.duration === 10 ? 0.7 : 0.35,
       };
     }

@@ -13,7 +13,11 @@ import {
   classifyRunningHubError,
   RUNNINGHUB_DEFAULT_RETRY_AFTER_MS,
 } from '../../src/providers/runninghub/errors.js';
-import type { RunningHubRouteParams } from '../../src/providers/runninghub/route.js';
+import {
+  type RunningHubFields,
+  type RunningHubRouteParams,
+  runningHubRoute,
+} from '../../src/providers/runninghub/route.js';
 import { createRunningHubFake, type RunningHubFake } from '../fakes/runninghub.js';
 import { clipMp4, makePng, photoJpeg } from '../helpers/media.js';
 
@@ -251,6 +255,117 @@ describe('buildRunningHubBody', () => {
         media: { first: 'a', video: 'v' },
       }),
     ).toThrow(/takes no reference video/);
+  });
+});
+
+describe('field formats: resolution, seed, sound and a single image in a list', () => {
+  /** A validated request as validate makes it, for a route of another family (no catalog entry needed). */
+  const request = (extra: Partial<ValidRequest>): ValidRequest => ({
+    model: 'other',
+    mode: 'first-frame',
+    prompt: 'a lantern floats away',
+    duration: 8,
+    images: { first: imageRef('https://cdn.example/a.jpg') },
+    credits: 1,
+    ...extra,
+  });
+
+  it('sends the resolution spelt as the endpoint wants it, and a chosen seed as an integer', async () => {
+    const route = runningHubRoute({
+      'first-frame': {
+        path: 'alibaba/wan-2.7/image-to-video',
+        fields: {
+          prompt: 'prompt',
+          duration: { key: 'duration', format: 'string' },
+          resolution: { key: 'resolution', values: { '720p': '720P', '1080p': '1080P' } },
+          seed: 'seed',
+          firstFrame: 'firstImageUrl',
+        },
+      },
+    });
+    const first = await rh.stageMedia(jpeg());
+    const seeded = request({ resolution: '1080p', seed: 123456 });
+    expect(buildRunningHubBody({ route, request: seeded, media: { first } }).body).toEqual({
+      prompt: 'a lantern floats away',
+      duration: '8',
+      resolution: '1080P',
+      seed: 123456,
+      firstImageUrl: first,
+    });
+    await rh.submit({ route, request: seeded, media: { first } });
+    // Without a seed none is sent: the endpoint picks one.
+    await rh.submit({ route, request: request({ resolution: '720p' }), media: { first } });
+    expect(fake.submitted().map((b) => [b.resolution, b.seed])).toEqual([
+      ['1080P', 123456],
+      ['720P', undefined],
+    ]);
+  });
+
+  it('puts a single image inside a list where the endpoint takes `imageUrls`', async () => {
+    const route = runningHubRoute({
+      'first-frame': {
+        path: 'rhart-video-v3.1-fast/image-to-video',
+        fields: {
+          prompt: 'prompt',
+          aspectRatio: 'aspectRatio',
+          duration: { key: 'duration', format: 'string' },
+          resolution: { key: 'resolution' },
+          firstFrame: { key: 'imageUrls', format: 'list' },
+        },
+      },
+    });
+    const first = await rh.stageMedia(jpeg());
+    const req = request({ aspectRatio: '9:16', resolution: '4k' });
+    await rh.submit({ route, request: req, media: { first } });
+    expect(fake.submitted()).toEqual([
+      {
+        prompt: 'a lantern floats away',
+        aspectRatio: '9:16',
+        duration: '8',
+        resolution: '4k',
+        imageUrls: [first],
+      },
+    ]);
+    expect(fake.inputsOf(fake.tasks()[0]!.taskId).imageUrls?.map((m) => m.bytes)).toEqual([jpeg().bytes]);
+  });
+
+  it('sends sound as the strings "true"/"false" to a LIST field, and as a bool to one named `audio`', async () => {
+    /** A text route whose endpoint wants a resolution and one value of its own fixed. */
+    const text = (path: string, sound: RunningHubFields['sound'], fixed: Record<string, string>) =>
+      runningHubRoute({
+        text: {
+          path,
+          fields: {
+            prompt: 'prompt',
+            duration: { key: 'duration', format: 'string' },
+            aspectRatio: 'aspectRatio',
+            resolution: { key: 'resolution' },
+            sound,
+          },
+          fixed,
+        },
+      });
+    const seedance = 'seedance-v1.5-pro/text-to-video';
+    const req = (sound: boolean) =>
+      request({ mode: 'text', images: {}, sound, aspectRatio: '16:9', resolution: '720p' });
+    await rh.submit({
+      route: text(seedance, { key: 'generateAudio', format: 'string' }, { cameraFixed: 'false' }),
+      request: req(false),
+      media: {},
+    });
+    await rh.submit({
+      route: text('vidu/text-to-video-q3-turbo', 'audio', { style: 'general' }),
+      request: req(true),
+      media: {},
+    });
+    const [a, b] = fake.submitted();
+    expect(a).toMatchObject({ generateAudio: 'false' });
+    expect(b).toMatchObject({ audio: true });
+    // The same value in the other form is one the fake, as the vendor, refuses.
+    const wrong = text(seedance, 'generateAudio', { cameraFixed: 'false' });
+    const error = await rejection(rh.submit({ route: wrong, request: req(true), media: {} }));
+    expect(error.kind).toBe('bad-request');
+    expect(error.message).toMatch(/generateAudio must be one of the strings/);
   });
 });
 

@@ -8,6 +8,7 @@ import type { Fetch } from '../../src/providers/http.js';
 import type { StagedMedia, TaskStatus, VideoProvider } from '../../src/providers/provider.js';
 import { createRunware } from '../../src/providers/runware/client.js';
 import { classifyRunwareError } from '../../src/providers/runware/errors.js';
+import { checkRunwareRoute, runwareRoute } from '../../src/providers/runware/route.js';
 import { buildRunwareTask } from '../../src/providers/runware/task.js';
 import { createRunwareFake, type RunwareFake } from '../fakes/runware.js';
 import { clipMp4, makePng, photoJpeg } from '../helpers/media.js';
@@ -302,6 +303,33 @@ describe('buildRunwareTask', () => {
       webhookURL: 'https://hooks.example/runware/abc',
     });
     expect(image).not.toHaveProperty('frameImages');
+  });
+
+  it('sends a chosen seed, and no size where the clip follows the first frame (klingai:6@0)', () => {
+    const std = findModel('kling-2.5-turbo-std', CATALOG)!.routes.find((r) => r.provider === 'runware')!;
+    const task = buildRunwareTask({
+      route: std,
+      request: { ...requestFor({ mode: 'first-frame' }), seed: 77 },
+      media: { first: 'img-uuid' },
+      clientTaskId: randomUUID(),
+    });
+    expect(task).toMatchObject({ model: 'klingai:6@0', seed: 77 });
+    expect(task).not.toHaveProperty('width');
+    expect(task).not.toHaveProperty('height');
+    const unseeded = buildRunwareTask({
+      route,
+      request: requestFor({ mode: 'text' }),
+      media: {},
+      clientTaskId: randomUUID(),
+    });
+    expect(unseeded).not.toHaveProperty('seed');
+  });
+
+  it('refuses a route without sizes for text, where nothing gives the clip a size', () => {
+    expect(checkRunwareRoute(runwareRoute('klingai:6@0', ['text', 'first-frame']))).toEqual([
+      "text mode needs sizes: without them the clip takes the first frame's size",
+    ]);
+    expect(checkRunwareRoute(runwareRoute('klingai:6@0', ['first-frame']))).toEqual([]);
   });
 
   it('refuses, as bad-request, a task it cannot build', () => {

@@ -18,6 +18,7 @@ import {
   commandDurations,
   commandInputs,
   commandModels,
+  commandResolutions,
   commandSpec,
   defaultModelFor,
   type GenerateCommandName,
@@ -144,6 +145,18 @@ function settingDetails(
     }
     case 'sound':
       return { note: '; see /models for the price', extra: {} };
+    case 'resolution': {
+      const note = fallback?.resolutions
+        ? ` (default ${fallback.resolutions.default}); see /models`
+        : '; see /models';
+      return { note, extra: choicesOf(commandResolutions(command, taking)) };
+    }
+    case 'seed': {
+      const ranges = taking.flatMap((m) => (m.seed ? [m.seed] : []));
+      const min = Math.min(...ranges.map((r) => r.min));
+      const max = Math.max(...ranges.map((r) => r.max));
+      return { note: `, ${min}–${max}`, extra: { min_value: min, max_value: max } };
+    }
   }
 }
 

@@ -74,6 +74,7 @@ const factsOf = (ctx: DeliveryContext, t: DiscordTarget): JobFacts => ({
   prompt: ctx.request.prompt,
   userId: t.userId,
   ...(typeof ctx.request.credits === 'number' ? { credits: ctx.request.credits } : {}),
+  ...(ctx.request.seed === undefined ? {} : { seed: ctx.request.seed }),
 });
 
 /**

@@ -133,7 +133,10 @@ const yieldToOthers = () => new Promise((resolve) => setImmediate(resolve));
 /** The handlers of slash commands and of buttons, over the desk. */
 export function createHandlers({ desk, follower, logger }: HandlerDeps) {
   const help = renderDoc(helpDoc(desk.catalog, discordHelpWords(desk.catalog)));
-  const models = renderDoc(modelsDoc(desk.catalog));
+  // Every model's details while they fit one message; past that, a line each.
+  const detailed = renderDoc(modelsDoc(desk.catalog));
+  const models =
+    detailed.length <= MESSAGE_LIMIT ? detailed : renderDoc(modelsDoc(desk.catalog, { brief: true }));
 
   /**
    * The answer of `work`, unless the bot does not serve the caller's place (a server not allowed, a

@@ -9,7 +9,7 @@ import {
 } from 'discord.js';
 import { actionId } from '../../desk/actions.js';
 import { creditsText } from '../../desk/content.js';
-import { AGAIN_LABEL, CLIP_POSTED, linkText } from '../../desk/delivered.js';
+import { AGAIN_LABEL, CLIP_POSTED, linkText, seedText } from '../../desk/delivered.js';
 import { formatElapsed } from '../../desk/format.js';
 import {
   clipFacts,
@@ -69,6 +69,8 @@ export interface JobFacts {
   userId: string;
   /** What the clip costs (absent for jobs queued before clips had a price). */
   credits?: number;
+  /** The seed the member chose, shown with the clip so a good one can be made again. */
+  seed?: number;
 }
 
 const PROMPT_SHOWN = 300;
@@ -191,7 +193,13 @@ export function finalMessage(outcome: FinalOutcome, job: JobFacts, elapsedMs?: n
     title: outcomeTitle(outcome, elapsedMs),
     description: prompt ? `${prompt}\n\n${text}` : text,
     color: STATE_COLOURS[state],
-    fields: [...jobFields(job, outcome.kind === 'failure' && outcome.refunded), requesterField(job.userId)],
+    fields: [
+      ...jobFields(job, outcome.kind === 'failure' && outcome.refunded),
+      requesterField(job.userId),
+      ...(state === 'done' && job.seed !== undefined
+        ? [{ name: 'Seed', value: seedText(job.seed, DISCORD_WORDS) }]
+        : []),
+    ],
   };
   const again =
     state === 'done'

@@ -52,6 +52,9 @@ export const knownFlags = (command: GenerateCommandName, catalog: readonly Model
 const DURATION = /^(\d{1,4})\s*(?:s|secs?|seconds?)?$/iu;
 const RATIO = /^(\d{1,2})\s*[:x×/∶]\s*(\d{1,2})$/iu;
 const NUMBER = /^\d{1,3}(?:[.,]\d{1,3})?$/u;
+const RESOLUTION = /^\d{3,4}p$|^\d+k$/iu;
+/** Up to 15 digits, so the number is exact; the model's range is the desk's to check. */
+const SEED = /^-?\d{1,15}$/u;
 const BOOLEAN: Record<string, boolean> = {
   on: true,
   yes: true,
@@ -90,6 +93,14 @@ const VALUES: { [K in SettingKey]: { read(raw: string): Settings[K] | undefined;
     expected: 'a number like 0.5',
   },
   sound: { read: readBoolean, expected: 'on or off' },
+  resolution: {
+    read: (v) => (RESOLUTION.test(v.trim()) ? v.trim().toLowerCase() : undefined),
+    expected: 'a resolution like 720p or 1080p',
+  },
+  seed: {
+    read: (v) => (SEED.test(v.trim()) ? Number(v.trim()) : undefined),
+    expected: 'a whole number like 12345',
+  },
 };
 
 const invalid = (option: string, value: string, expected: string): Result<never, UserError> =>

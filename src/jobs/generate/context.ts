@@ -15,6 +15,8 @@ export interface GenerateDeps {
   /** What the registry says of each provider (webhooks, link lifetimes). */
   descriptors: readonly ProviderDescriptor[];
   sources: MediaSources;
+  /** `IMAGE_MAX_PIXELS`: the most pixels of any image input; the default cap when absent. */
+  imageMaxPixels?: number;
   credits: Pick<Credits, 'commit' | 'refund'>;
   queues: Queues;
   /** For the cancel flags. */

@@ -1,6 +1,6 @@
 import { ProviderError } from '../errors.js';
 import type { SubmitInput } from '../provider.js';
-import { parseRoute, type RunningHubEndpoint } from './route.js';
+import { imageKey, parseRoute, type RunningHubEndpoint, soundKey } from './route.js';
 
 /**
  * Builds the JSON body of a submit from a validated request: picks the route's endpoint for the
@@ -37,7 +37,15 @@ export function buildRunningHubBody(input: SubmitInput): { path: string; body: R
   put(fields.aspectRatio, request.aspectRatio);
   put(fields.quality, request.quality);
   put(fields.cfgScale, request.cfgScale);
-  put(fields.sound, request.sound);
+  if (fields.sound && request.sound !== undefined) {
+    const { key, format } = soundKey(fields.sound);
+    put(key, format === 'string' ? String(request.sound) : request.sound);
+  }
+  if (fields.resolution && request.resolution !== undefined) {
+    const { key, values } = fields.resolution;
+    put(key, values?.[request.resolution] ?? request.resolution);
+  }
+  put(fields.seed, request.seed);
 
   // A user's image must never be dropped silently: an image without a field, or a field the request
   // fills without a staged handle, is a routing bug, not something to paper over.
@@ -48,12 +56,13 @@ export function buildRunningHubBody(input: SubmitInput): { path: string; body: R
     ['referenceVideo', 'reference video', media.video, request.images.video !== undefined],
   ];
   for (const [neutral, what, handle, requested] of images) {
-    const key = fields[neutral];
+    const field = fields[neutral];
     const present = Array.isArray(handle) ? handle.length > 0 : handle !== undefined;
     if (!present && !requested) continue;
-    if (key === undefined) return refuse(`${endpoint.path} takes no ${what}`);
+    if (field === undefined) return refuse(`${endpoint.path} takes no ${what}`);
     if (!present) return refuse(`the ${what} was not staged`);
-    put(key, handle);
+    const { key, list } = imageKey(field);
+    put(key, list ? [handle] : handle);
   }
 
   for (const [key, value] of Object.entries(endpoint.fixed ?? {})) put(key, value);

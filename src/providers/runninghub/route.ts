@@ -11,18 +11,40 @@ import { checkParams, parseParams } from '../route-params.js';
 
 const fieldName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'a body field name');
 
+/**
+ * A field with a wire format. `duration`: RunningHub's LIST params are option strings (`"5"`), INT
+ * params JSON numbers. `sound`: a BOOLEAN param is a JSON bool, a LIST one the strings `"true"` /
+ * `"false"` (the key may be `sound`, `audio`, `generateAudio`…). An image: one URL, or a list
+ * holding it (`imageUrls: [url]`).
+ */
+const formatted = <const F extends readonly [string, ...string[]]>(formats: F) =>
+  z.object({ key: fieldName, format: z.enum(formats) }).strict();
+
+/** An image field: its name (one URL), or its name and `list` (the URL inside a one-item array). */
+const imageField = z.union([fieldName, formatted(['url', 'list'])]);
+
 const fieldsSchema = z
   .object({
     prompt: fieldName.optional(),
     negativePrompt: fieldName.optional(),
-    /** RunningHub's LIST params are option strings (`"5"`), INT params are JSON numbers. */
-    duration: z.object({ key: fieldName, format: z.enum(['string', 'integer']) }).optional(),
+    duration: formatted(['string', 'integer']).optional(),
     aspectRatio: fieldName.optional(),
     quality: fieldName.optional(),
     cfgScale: fieldName.optional(),
-    sound: fieldName.optional(),
-    firstFrame: fieldName.optional(),
-    lastFrame: fieldName.optional(),
+    /** A bare name is a JSON bool. */
+    sound: z.union([fieldName, formatted(['boolean', 'string'])]).optional(),
+    /**
+     * The output resolution, always sent (the validated request carries the model's default). `values`
+     * spells a neutral resolution the endpoint's way (`720p` → `720P`, `1280*720`) where it differs.
+     */
+    resolution: z
+      .object({ key: fieldName, values: z.record(z.string(), z.string()).optional() })
+      .strict()
+      .optional(),
+    /** An INT seed, sent only when the person gave one. */
+    seed: fieldName.optional(),
+    firstFrame: imageField.optional(),
+    lastFrame: imageField.optional(),
     references: fieldName.optional(),
     referenceVideo: fieldName.optional(),
   })
@@ -45,6 +67,17 @@ export const runningHubRouteSchema = z
 export type RunningHubRouteParams = z.infer<typeof runningHubRouteSchema>;
 export type RunningHubEndpoint = z.infer<typeof endpointSchema>;
 export type RunningHubFields = z.infer<typeof fieldsSchema>;
+export type RunningHubImageField = z.infer<typeof imageField>;
+
+/** An image field's body key and whether the URL goes inside a list. */
+export const imageKey = (field: RunningHubImageField): { key: string; list: boolean } =>
+  typeof field === 'string' ? { key: field, list: false } : { key: field.key, list: field.format === 'list' };
+
+/** The sound field's body key and its wire format. */
+export const soundKey = (
+  field: NonNullable<RunningHubFields['sound']>,
+): { key: string; format: 'boolean' | 'string' } =>
+  typeof field === 'string' ? { key: field, format: 'boolean' } : field;
 
 /** A catalog route to RunningHub: the modes are the endpoints'. */
 export const runningHubRoute = (endpoints: RunningHubRouteParams['endpoints']): Route => ({

@@ -30,7 +30,8 @@ export function buildRunwareTask(input: SubmitInput): Record<string, unknown> {
   if (!route.modes.includes(request.mode)) {
     throw badRequest(`runware: ${params.model} does not serve ${request.mode} mode`);
   }
-  const size = sizeFor(params, request.aspectRatio ?? DEFAULT_ASPECT_RATIO);
+  const size =
+    params.sizes === undefined ? undefined : sizeFor(params, request.aspectRatio ?? DEFAULT_ASPECT_RATIO);
 
   const task: Record<string, unknown> = {
     taskType: 'videoInference',
@@ -39,10 +40,13 @@ export function buildRunwareTask(input: SubmitInput): Record<string, unknown> {
     positivePrompt: request.prompt,
   };
   if (request.negativePrompt) task.negativePrompt = request.negativePrompt;
-  task.width = size.width;
-  task.height = size.height;
+  if (size) {
+    task.width = size.width;
+    task.height = size.height;
+  }
   task.duration = request.duration;
   if (request.cfgScale !== undefined) task.CFGScale = request.cfgScale;
+  if (request.seed !== undefined) task.seed = request.seed;
 
   const frameImages: { image: string; frame: 'first' | 'last' }[] = [];
   if (request.mode === 'first-frame' || request.mode === 'first-last') {
@@ -65,7 +69,7 @@ export function buildRunwareTask(input: SubmitInput): Record<string, unknown> {
 }
 
 function sizeFor(params: RunwareRouteParams, aspectRatio: string): { width: number; height: number } {
-  const size = params.sizes[aspectRatio];
+  const size = params.sizes?.[aspectRatio];
   if (!size) throw badRequest(`runware: ${params.model} has no size for aspect ratio ${aspectRatio}`);
   return size;
 }

@@ -215,7 +215,8 @@ describe('discord bot: bad input gets an immediate ephemeral reply in Discord’
         { name: 'model', type: OPT.string, value: 'kling-o1' },
         { name: 'negative_prompt', type: OPT.string, value: 'blurry' },
       ],
-      reply: 'kling-o1 does not take `negative_prompt`. Models that do: kling-2.5-turbo-pro.',
+      reply:
+        /^kling-o1 does not take `negative_prompt`\. Models that do: kling-2\.5-turbo-pro, kling-3\.0-pro, /,
     },
     {
       name: 'mode: std with the default model',
@@ -223,7 +224,8 @@ describe('discord bot: bad input gets an immediate ephemeral reply in Discord’
         { name: 'prompt', type: OPT.string, value: 'a fox' },
         { name: 'mode', type: OPT.string, value: 'std' },
       ],
-      reply: 'kling-2.5-turbo-pro has no "std" mode. Choose one of: pro. Models that have std: kling-o1.',
+      reply:
+        /^kling-2\.5-turbo-pro has no "std" mode\. Choose one of: pro\. Models that have std: kling-o1, /,
     },
     {
       name: 'an over-long prompt',
@@ -242,12 +244,12 @@ describe('discord bot: bad input gets an immediate ephemeral reply in Discord’
       name: 'a last frame on a model without first-and-last-frame clips',
       options: (t) => [
         { name: 'prompt', type: OPT.string, value: 'a fox' },
-        { name: 'model', type: OPT.string, value: 'kling-o3-pro' },
+        { name: 'model', type: OPT.string, value: 'kling-2.6-pro' },
         { name: 'first_frame', type: OPT.attachment, value: jpeg(t) },
         { name: 'last_frame', type: OPT.attachment, value: jpeg(t, 'b.jpg') },
       ],
       reply:
-        /kling-o3-pro can't make a clip from a first and a last frame.*Models that can: kling-2\.5-turbo-pro, kling-o1/,
+        /kling-2\.6-pro can't make a clip from a first and a last frame.*Models that can: kling-2\.5-turbo-pro, kling-o1/,
     },
   ];
   for (const c of cases) {

@@ -33,11 +33,22 @@ const option = (command: Command, name: string): Option => {
 const choiceValues = (o: Option): (string | number)[] =>
   'choices' in o && o.choices ? o.choices.map((c) => c.value) : [];
 
+const kling25 = CATALOG.find((m) => m.id === 'kling-2.5-turbo-pro')!;
 const o1 = CATALOG.find((m) => m.id === 'kling-o1')!;
-const o3 = CATALOG.find((m) => m.id === 'kling-o3-pro')!;
 
 /** A model made from an existing one, for catalogs that differ from the shipped one. */
 const variant = (base: ModelSpec, changes: Partial<ModelSpec>): ModelSpec => ({ ...base, ...changes });
+
+/** O3 Pro as a reference-only model, as it first shipped. */
+const o3 = variant(CATALOG.find((m) => m.id === 'kling-o3-pro')!, {
+  modes: ['reference'],
+  aspectRatioModes: ['reference'],
+});
+/**
+ * A small catalog of one model of each kind, so the tests of how commands and refusals follow a
+ * catalog read the same however many models ship.
+ */
+const BASE = [kling25, o1, o3];
 
 /** A command or subcommand: a name, a description, options. */
 type Node = { name: string; description: string; options?: unknown[] | undefined };
@@ -134,13 +145,15 @@ describe('buildCommands with the shipped catalog', () => {
         model.modes.includes('reference'),
       );
     }
-    expect(choiceValues(option(video, 'model'))).toEqual(['kling-2.5-turbo-pro', 'kling-o1']);
-    expect(choiceValues(option(reference, 'model'))).toEqual(['kling-o3-pro']);
+    // Every model does text or frames; the choices keep the catalog's order, under Discord's cap.
+    expect(choiceValues(option(video, 'model'))).toEqual(CATALOG.map((m) => m.id));
+    expect(CATALOG.length).toBeLessThanOrEqual(DISCORD_LIMITS.choices);
+    expect(choiceValues(option(reference, 'model'))).toEqual(['kling-o3-pro', 'kling-o3-std']);
   });
 
   it("offers the union of the models' durations, as integers", () => {
     expect(option(video, 'duration').type).toBe(4);
-    expect(choiceValues(option(video, 'duration'))).toEqual([5, 10]);
+    expect(choiceValues(option(video, 'duration'))).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
     expect(choiceValues(option(reference, 'duration'))).toEqual([
       3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
     ]);
@@ -163,15 +176,20 @@ describe('buildCommands with the shipped catalog', () => {
     expect(optionOf(reference, 'mode')).toBeUndefined();
   });
 
-  it('offers sound, a negative prompt, a guidance scale and a reference video only where a model takes them', () => {
+  it('offers sound, a negative prompt, a guidance scale, a seed and a reference video only where a model takes them', () => {
     expect(option(reference, 'sound').type).toBe(5);
-    expect(optionOf(video, 'sound')).toBeUndefined();
+    expect(option(video, 'sound').description).toContain('kling-3.0-pro');
     expect(option(video, 'negative_prompt').description).toContain('kling-2.5-turbo-pro');
     expect(option(video, 'negative_prompt')).toMatchObject({ min_length: 2, max_length: 2500 });
     expect(optionOf(reference, 'negative_prompt')).toBeUndefined();
     expect(option(video, 'cfg_scale')).toMatchObject({ type: 10, min_value: 0, max_value: 1 });
-    expect(option(video, 'cfg_scale').description).toContain('(kling-2.5-turbo-pro)');
+    expect(option(video, 'cfg_scale').description).toContain('(kling-2.5-turbo-pro,');
     expect(optionOf(reference, 'cfg_scale')).toBeUndefined();
+    expect(option(video, 'seed')).toMatchObject({ type: 4, min_value: 1, max_value: 2_147_483_647 });
+    expect(option(video, 'seed').description).toContain('(kling-2.1-master and kling-2.1-pro)');
+    expect(optionOf(reference, 'seed')).toBeUndefined();
+    // No shipped model offers a choice of resolution yet.
+    expect(optionOf(video, 'resolution')).toBeUndefined();
     expect(option(reference, 'reference_video').type).toBe(11);
     expect(optionOf(video, 'reference_video')).toBeUndefined();
   });
@@ -185,6 +203,8 @@ describe('buildCommands with the shipped catalog', () => {
       'negative_prompt',
       'mode',
       'cfg_scale',
+      'sound',
+      'seed',
       'first_frame',
       'last_frame',
     ]);
@@ -192,7 +212,7 @@ describe('buildCommands with the shipped catalog', () => {
       type: 3,
       required: true,
       min_length: 2,
-      max_length: 2000,
+      max_length: 2500,
     });
     expect(option(video, 'first_frame')).toMatchObject({ type: 11 });
     expect(option(video, 'last_frame')).toMatchObject({ type: 11 });
@@ -237,18 +257,18 @@ describe('buildCommands follows the catalog', () => {
       aspectRatios: ['16:9', '21:9'],
       qualities: ['std', 'pro'],
     });
-    const video = byName(buildCommands([...CATALOG, kling3]), 'video');
+    const video = byName(buildCommands([...BASE, kling3]), 'video');
     expect(choiceValues(option(video, 'model'))).toEqual(['kling-2.5-turbo-pro', 'kling-o1', 'kling-3']);
     expect(choiceValues(option(video, 'duration'))).toEqual([5, 8, 10]);
     expect(choiceValues(option(video, 'aspect_ratio'))).toEqual(['16:9', '9:16', '1:1', '21:9']);
     expect(option(video, 'mode').description).toContain('kling-o1 and kling-3');
     // The shipped catalog's commands are untouched by the other catalog.
-    expect(choiceValues(option(byName(buildCommands(CATALOG), 'video'), 'duration'))).toEqual([5, 10]);
+    expect(choiceValues(option(byName(buildCommands(BASE), 'video'), 'duration'))).toEqual([5, 10]);
   });
 
   it('a new reference model with more images, sound and no reference video', () => {
     const big = variant(o3, { id: 'ref-9', label: 'Ref 9', maxReferenceImages: 9, durations: [4, 20] });
-    const reference = byName(buildCommands([...CATALOG, big]), 'reference');
+    const reference = byName(buildCommands([...BASE, big]), 'reference');
     expect(choiceValues(option(reference, 'model'))).toEqual(['kling-o3-pro', 'ref-9']);
     expect(option(reference, 'image9')).toMatchObject({ type: 11 });
     expect(optionOf(reference, 'image10')).toBeUndefined();
@@ -261,7 +281,7 @@ describe('buildCommands follows the catalog', () => {
       sound: { default: true },
       price: { kind: 'per-second', credits: 1, withSound: 2 },
     });
-    const video = byName(buildCommands([...CATALOG, loud]), 'video');
+    const video = byName(buildCommands([...BASE, loud]), 'video');
     expect(option(video, 'sound').description).toContain('loud');
   });
 
@@ -370,7 +390,7 @@ const parse = (name: 'video' | 'reference', values: Parameters<typeof options>[0
 function refusal(
   name: 'video' | 'reference',
   values: Parameters<typeof options>[0],
-  catalog = CATALOG,
+  catalog: readonly ModelSpec[] = BASE,
 ): string {
   const { command, words } = parse(name, values);
   const checked = checkCommand(command, catalog);
@@ -528,10 +548,49 @@ describe('refusals name what the person typed, the Discord way', () => {
       'A last frame needs a first frame too.',
     );
     const start = variant(o1, { id: 'kling-start', modes: ['text', 'first-frame'] });
-    expect(
-      refusal('video', { prompt: 'p q', model: 'kling-start', last_frame: png }, [...CATALOG, start]),
-    ).toBe(
+    expect(refusal('video', { prompt: 'p q', model: 'kling-start', last_frame: png }, [...BASE, start])).toBe(
       "kling-start can't make a clip from a first and a last frame; it works from text alone or a first frame. Models that can: kling-2.5-turbo-pro, kling-o1.",
+    );
+  });
+});
+
+describe('resolution and seed, the Discord way', () => {
+  const hd = variant(o1, {
+    id: 'hd',
+    resolutions: { options: ['720p', '1080p', '4k'], default: '1080p' },
+    seed: { min: 0, max: 99 },
+  });
+  const catalog = [...BASE, hd];
+
+  it('offers a resolution with the models’ choices and the default, and a seed with its range', () => {
+    const video = byName(buildCommands(catalog), 'video');
+    const resolution = option(video, 'resolution');
+    expect(resolution.type).toBe(3);
+    expect(choiceValues(resolution)).toEqual(['720p', '1080p', '4k']);
+    expect(resolution.description).toBe('Resolution of the clip (default 1080p); see /models (hd)');
+    expect(option(video, 'seed')).toMatchObject({ type: 4, min_value: 0, max_value: 99 });
+    checkLimits(buildCommands(catalog));
+  });
+
+  it('maps the options to the neutral settings', () => {
+    expect(parse('video', { prompt: 'x y', resolution: '4k', seed: 7 }).command.settings).toEqual({
+      resolution: '4k',
+      seed: 7,
+    });
+  });
+
+  it('answers a resolution the model lacks, a seed out of range, a seed on a model without one', () => {
+    expect(refusal('video', { prompt: 'p q', model: 'hd', resolution: '8k' }, catalog)).toBe(
+      "hd doesn't make 8k clips. Choose one of: 720p, 1080p, 4k.",
+    );
+    expect(refusal('video', { prompt: 'p q', resolution: '4k' }, catalog)).toBe(
+      'kling-2.5-turbo-pro makes clips of one resolution only: leave out `resolution`. Models that let you choose: hd.',
+    );
+    expect(refusal('video', { prompt: 'p q', model: 'hd', seed: 100 }, catalog)).toBe(
+      'The seed must be a whole number from 0 to 99; "100" is not one.',
+    );
+    expect(refusal('video', { prompt: 'p q', model: 'kling-o1', seed: 5 }, catalog)).toBe(
+      'kling-o1 does not take `seed`. Models that do: hd.',
     );
   });
 });

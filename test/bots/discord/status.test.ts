@@ -248,7 +248,7 @@ describe('the desk’s documents in Discord markdown', () => {
     expect(text).not.toContain('`sound`');
   });
 
-  it('models: every model, its options by their names, credits; one message', () => {
+  it('models: every model, its options by their names, credits; in brief when the details pass one message', () => {
     const text = renderDoc(modelsDoc(CATALOG));
     for (const m of CATALOG) expect(text).toContain(`\`${m.id}\``);
     expect(text).toContain('`kling-2.5-turbo-pro` — default for /video');
@@ -256,7 +256,15 @@ describe('the desk’s documents in Discord markdown', () => {
     expect(text).toContain('Quality (`mode`): std (default), pro');
     expect(text).toContain('Takes: `negative_prompt`, `cfg_scale`');
     expect(text).toContain('Choose one with `model`.');
-    expect(text.length).toBeLessThanOrEqual(MESSAGE_LIMIT);
+    // Ten models' details pass Discord's 2,000 characters: /models then gives a line each.
+    expect(text.length).toBeGreaterThan(MESSAGE_LIMIT);
+    const brief = renderDoc(modelsDoc(CATALOG, { brief: true }));
+    for (const m of CATALOG) expect(brief).toContain(`\`${m.id}\``);
+    expect(brief).toContain(
+      '**Kling 3.0 Pro** · `kling-3.0-pro`\ntext, image (first frame), first + last frame · 3–15 s · 72 per second | with sound 90 per second',
+    );
+    expect(brief).toContain('Choose one with `model`.');
+    expect(brief.length).toBeLessThanOrEqual(MESSAGE_LIMIT);
   });
 
   it('quota: the credits left, about how many clips, what was used, and the reset in the reader’s own time', () => {

@@ -216,7 +216,7 @@ describe('telegram bot: bad input is answered and nothing is queued or charged',
     {
       name: '/reference without photos',
       send: ({ h: t, chat, alice }) => t.tg.send({ chat, from: alice, text: '/reference a fox' }),
-      reply: /kling-o3-pro can't make a clip from text alone; it works from reference images/,
+      reply: /^kling-o3-pro needs at least one reference image\.$/,
     },
   ];
   for (const c of cases) {

@@ -101,7 +101,7 @@ describe('telegram bot: the reference video', () => {
     });
     const reply = await replyTo(t, chat, request);
     expect(reply.text).toBe(
-      'kling-2.5-turbo-pro does not take a reference video. Models that do: kling-o3-pro.',
+      'kling-2.5-turbo-pro does not take a reference video. Models that do: kling-o3-pro, kling-o3-std.',
     );
     await nothingQueued(t, alice);
   });
@@ -138,11 +138,13 @@ describe('telegram bot: replies in Telegram words', () => {
     const { h: t, alice, chat } = await scene();
     const neg = t.tg.send({ chat, from: alice, text: '/video a fox --neg blurry --model kling-o1' });
     expect((await replyTo(t, chat, neg)).text).toBe(
-      'kling-o1 does not take --neg. Models that do: kling-2.5-turbo-pro.',
+      'kling-o1 does not take --neg. Models that do: kling-2.5-turbo-pro, kling-3.0-pro, kling-3.0-std, ' +
+        'kling-2.6-pro, kling-2.5-turbo-std, kling-2.1-master, kling-2.1-pro.',
     );
     const mode = t.tg.send({ chat, from: alice, text: '/video a fox --mode std' });
     expect((await replyTo(t, chat, mode)).text).toBe(
-      'kling-2.5-turbo-pro has no "std" mode. Choose one of: pro. Models that have std: kling-o1.',
+      'kling-2.5-turbo-pro has no "std" mode. Choose one of: pro. ' +
+        'Models that have std: kling-o1, kling-o3-std, kling-3.0-std, kling-2.5-turbo-std.',
     );
     await nothingQueued(t, alice);
   });

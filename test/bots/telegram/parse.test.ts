@@ -271,17 +271,21 @@ describe('parseCommand: errors', () => {
       '--quality',
       '--cfg',
       '--cfg-scale',
+      '--sound',
+      '--no-sound',
+      '--seed',
     ]);
     expect(messageFor(error)).toBe(
       'I don\'t know the option "--colour". Options: --model, --duration, --ratio, --aspect-ratio, --neg, ' +
-        '--negative-prompt, --mode, --quality, --cfg, --cfg-scale.',
+        '--negative-prompt, --mode, --quality, --cfg, --cfg-scale, --sound, --no-sound, --seed.',
     );
   });
 
   it('offers a flag only where some model of the command takes it', () => {
-    // No /video model makes sound; no /reference model takes a negative prompt, a mode or a cfg scale.
-    expect(refused('a fox --sound', 'option-unknown').details).toMatchObject({ option: '--sound' });
-    for (const flag of ['--neg x', '--mode pro', '--cfg 0.5']) {
+    // No model offers a choice of resolution; no /reference model takes a negative prompt, a mode,
+    // a cfg scale or a seed.
+    expect(refused('a fox --res 1080p', 'option-unknown').details).toMatchObject({ option: '--res' });
+    for (const flag of ['--neg x', '--mode pro', '--cfg 0.5', '--seed 3']) {
       expect(refused(`a fox ${flag}`, 'option-unknown', 'reference').details).toMatchObject({
         known: ['--model', '--duration', '--ratio', '--aspect-ratio', '--sound', '--no-sound'],
       });
@@ -297,8 +301,13 @@ describe('parseCommand: errors', () => {
       '--mode',
       '--cfg',
       '--sound',
+      '--res',
+      '--seed',
     ]);
-    const all = new Set([...knownFlags('video', CATALOG), ...knownFlags('reference', CATALOG)]);
+    // Every flag is offered once some model takes its setting (resolution: a model with a choice).
+    const hd = { ...CATALOG[0]!, id: 'hd', resolutions: { options: ['720p', '1080p'], default: '720p' } };
+    const catalog = [...CATALOG, hd];
+    const all = new Set([...knownFlags('video', catalog), ...knownFlags('reference', catalog)]);
     for (const s of SETTINGS) {
       for (const name of [s.name, ...s.aliases]) expect(all).toContain(`--${name}`);
     }
@@ -375,6 +384,37 @@ describe('parseCommand with the desk', () => {
       aspectRatio: '9:16',
       negativePrompt: 'blurry',
       credits: 350,
+    });
+  });
+});
+
+describe('parseCommand: --seed and --res', () => {
+  const hd = { ...CATALOG[0]!, id: 'hd', resolutions: { options: ['720p', '1080p'], default: '720p' } };
+  const withHd = (text: string) => parseCommand('video', text, [...CATALOG, hd]);
+
+  it('reads a seed as a whole number, and a resolution in lower case', () => {
+    expect(parsed('a fox --seed 424242 --model kling-2.1-master')).toMatchObject({
+      prompt: 'a fox',
+      seed: 424242,
+      model: 'kling-2.1-master',
+    });
+    const result = withHd('a fox --res 1080P --model hd');
+    expect(result.ok && result.value.settings).toEqual({ resolution: '1080p', model: 'hd' });
+    const long = withHd('a fox --resolution 4k');
+    expect(long.ok && long.value.settings).toEqual({ resolution: '4k' });
+  });
+
+  it('says what a seed or a resolution should look like', () => {
+    expect(refused('a fox --seed lucky', 'option-invalid').details).toEqual({
+      option: '--seed',
+      value: 'lucky',
+      expected: 'a whole number like 12345',
+    });
+    expect(refused('a fox --seed 1.5', 'option-invalid').details).toMatchObject({ option: '--seed' });
+    const bad = withHd('a fox --res big');
+    expect(bad.ok || bad.error).toEqual({
+      id: 'option-invalid',
+      details: { option: '--res', value: 'big', expected: 'a resolution like 720p or 1080p' },
     });
   });
 });

@@ -81,7 +81,7 @@ describe('the help', () => {
   });
 
   it("lists each command's options by their flags, only those its models take", () => {
-    expect(help).toContain('Options: --model, --duration, --ratio, --neg, --mode, --cfg\n');
+    expect(help).toContain('Options: --model, --duration, --ratio, --neg, --mode, --cfg, --sound, --seed\n');
     expect(help).toContain('Options: --model, --duration, --ratio, --sound\n');
   });
 
@@ -136,7 +136,11 @@ describe('the models text', () => {
       const b = block(models, model.id);
       expect(b).toContain(model.label);
       expect(b).toContain(`Length: ${durationsText(model.durations)}`);
-      expect(b).toContain(`Ratios: ${model.aspectRatios.join(', ')}`);
+      expect(b).toContain(
+        model.aspectRatioModes.length > 0
+          ? `Ratios: ${model.aspectRatios.join(', ')}`
+          : "Ratios: none to choose: the clip keeps the image's shape",
+      );
     }
   });
 
@@ -146,7 +150,11 @@ describe('the models text', () => {
       const qualities = model.qualities.length > 1 ? model.qualities : [model.defaultQuality];
       for (const q of qualities) {
         for (const sound of model.sound ? [false, true] : [false]) {
-          const row = model.durations.map((d) => `${d} s: ${creditsFor(model, d, q, sound)}`).join(' · ');
+          // A price by the second is said once, not for each of up to 13 lengths.
+          const row =
+            model.price.kind === 'per-second'
+              ? `${creditsFor(model, 1, q, sound)} per second`
+              : model.durations.map((d) => `${d} s: ${creditsFor(model, d, q, sound)}`).join(' · ');
           expect(b).toContain(
             `${model.qualities.length > 1 ? `${q} ` : ''}${sound ? 'with sound ' : ''}${row}`,
           );
@@ -162,6 +170,9 @@ describe('the models text', () => {
     expect(block(models, 'kling-o1')).not.toContain('default for');
     expect(block(models, 'kling-o3-pro')).toContain('default for /reference');
     expect(block(models, 'kling-o3-pro')).toContain('Takes: --sound (off by default), a reference video');
+    expect(block(models, 'kling-2.1-master')).toContain('Takes: --neg, --cfg, --seed');
+    const hd = { ...CATALOG[0]!, id: 'hd', resolutions: { options: ['720p', '1080p'], default: '720p' } };
+    expect(docText(modelsDoc([hd]))).toContain('Takes: --neg, --cfg, --res (720p, 1080p; 720p by default)');
     expect(models).toContain('Choose one with --model.');
   });
 
@@ -175,7 +186,7 @@ describe('the models text', () => {
     };
     const t = docText(modelsDoc([one]));
     expect(t).toContain('Test Model · test-model');
-    expect(t).toContain('4 s: 40 · 8 s: 80');
+    expect(t).toContain('Credits per clip: 10 per second');
     expect(t).not.toContain('kling');
   });
 
