@@ -72,6 +72,8 @@ export interface SeedRange {
 
 export interface ModelSpec {
   id: string;
+  /** The family it belongs to (`kling`, …), one of the catalog's `FAMILIES`: `/models` groups by it. */
+  family: string;
   label: string;
   description: string;
   modes: GenerationMode[];

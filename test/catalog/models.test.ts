@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CATALOG } from '../../src/catalog/models.js';
+import { CATALOG, FAMILIES } from '../../src/catalog/models.js';
 import { candidateRoutes, creditsFor, findModel as findIn, type ModelSpec } from '../../src/core/catalog.js';
 import { GENERATION_MODES, QUALITIES } from '../../src/core/request.js';
 import { catalogProblems, PROVIDERS } from '../../src/providers/registry.js';
@@ -52,6 +52,17 @@ const endpoints = CATALOG.flatMap((model) =>
 const endpointCases = endpoints.map((c) => [`${c.model.id} ${c.mode} → ${c.endpoint.path}`, c] as const);
 
 describe('catalog: each model is consistent with itself', () => {
+  it('puts every model in one of the families, and every family has a model', () => {
+    const families = FAMILIES.map((f) => f.id);
+    expect(new Set(families).size).toBe(families.length);
+    for (const m of CATALOG) expect(families, m.id).toContain(m.family);
+    for (const f of families)
+      expect(
+        CATALOG.some((m) => m.family === f),
+        f,
+      ).toBe(true);
+  });
+
   it('has unique model ids', () => {
     expect(new Set(CATALOG.map((m) => m.id)).size).toBe(CATALOG.length);
   });
