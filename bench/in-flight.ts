@@ -1,11 +1,15 @@
 /**
  * Part (b): 2,000 jobs in flight at once on one worker process, against a RunningHub fake whose
- * clips take `generationMs` (behind a loopback proxy: see provider-proxy.ts). Measures the worker's RSS (idle baseline, 500 ms samples, VmHWM at the
- * end) and, per job, the time from the clip being ready at the provider to the deliver job's
+ * clips take `generationMs` (behind a loopback proxy: see provider-proxy.ts). Part P3 runs the same
+ * against the Runware fake, with compiled workers and, when `hints` is on, an http role process that
+ * takes the completion hints the proxy posts. Measures the worker's RSS (idle baseline, 500 ms
+ * samples, VmHWM at the end) and, per job, the time from the clip being ready at the provider to the deliver job's
  * `deliveredAt`, split into detection (the poll that sees SUCCESS, up to handover) and hand-off
  * (deliver queue, download, file write). The poll cadence comes from the fake's recorded queries.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../src/app.js';
@@ -16,11 +20,12 @@ import type { DeliverResult } from '../src/jobs/payloads.js';
 import { deliverJobId } from '../src/jobs/queues.js';
 import { createLogger } from '../src/log.js';
 import { createRunningHubFake } from '../test/fakes/runninghub.js';
+import { createRunwareFake } from '../test/fakes/runware.js';
 import { benchPrefix, deleteKeys, redisCpuSeconds } from './keys.js';
 import { readCpuSeconds, readMemory, sampleProcess } from './proc.js';
-import { startProviderProxy } from './provider-proxy.js';
+import { type HintsSent, startProviderProxy, startRunwareProxy } from './provider-proxy.js';
 import { mb, percentile, runPool } from './stats.js';
-import { type LoopDelay, startWorkerChild, type WorkerChild } from './worker-child.js';
+import { COMPILED_DIR, type LoopDelay, startWorkerChild, type WorkerChild } from './worker-child.js';
 
 export interface InFlightOptions {
   /** Names the run in progress lines (`b1`, `b2`). */
@@ -47,6 +52,15 @@ export interface InFlightOptions {
   keepAliveMs: number;
   /** When set, the worker writes a V8 CPU profile into this folder when it stops (--cpu-prof). */
   cpuProfileDir?: string;
+  /** The fake provider: RunningHub (part b, the default) or Runware (P3: it takes webhooks). */
+  provider?: 'runninghub' | 'runware';
+  /**
+   * Runware only: set `PUBLIC_URL` and `WEBHOOK_SECRET`, start an http role process, and have the
+   * proxy POST each task's completion hint to it when its clip is ready.
+   */
+  hints?: boolean;
+  /** Run the workers (and the http role) compiled, under plain node (`dist/bench/*.js`). */
+  compiled?: boolean;
   log: (line: string) => void;
   signal: AbortSignal;
 }
@@ -59,7 +73,9 @@ export interface Spread {
 }
 
 export interface InFlightResult {
-  options: Omit<InFlightOptions, 'log' | 'signal' | 'redisUrl' | 'cpuProfileDir' | 'label'>;
+  options: Omit<InFlightOptions, 'log' | 'signal' | 'redisUrl' | 'cpuProfileDir' | 'label' | 'provider'> & {
+    provider: 'runninghub' | 'runware';
+  };
   submitted: number;
   refused: number;
   submitMs: number;
@@ -96,6 +112,14 @@ export interface InFlightResult {
   logProblems: { count: number; first: string[] };
   /** Requests the provider proxy could not pass to the fake (should be 0). */
   proxyFailures: number;
+  /** Provider queries per submitted job. */
+  queriesPerJob: number;
+  /**
+   * With `hints`: how the proxy's hints were answered, how late after the clip was ready each was
+   * sent (the bench process's own delay), and how long the http role took to answer each.
+   */
+  hints?: Pick<HintsSent, 'statuses' | 'failed'> & { late: Spread; answer: Spread };
+  http?: { idleKiB: number; hwmKiB: number; cpuSeconds: number };
 }
 
 const spread = (values: number[]): Spread => ({
@@ -107,44 +131,87 @@ const spread = (values: number[]): Spread => ({
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+const hintFigures = (h: HintsSent): NonNullable<InFlightResult['hints']> => ({
+  statuses: h.statuses,
+  failed: h.failed,
+  late: spread(h.lateMs),
+  answer: spread(h.answerMs),
+});
+
+/** A loopback port free right now, for the http role process to listen on. */
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+
 export async function runInFlightBench(options: InFlightOptions): Promise<InFlightResult> {
   const { log, signal } = options;
   const prefix = benchPrefix('inflight');
   const dir = await mkdtemp(join(tmpdir(), 'reelay-bench-'));
-  const fake = await createRunningHubFake({ generationMs: options.generationMs });
-  const proxy = await startProviderProxy(fake, {
+  const provider = options.provider ?? 'runninghub';
+  const proxyOptions = {
     generationMs: options.generationMs,
     spreadMs: options.phaseSpreadMs,
     keepAliveMs: options.keepAliveMs,
-  });
+  };
+  const [fake, proxy] =
+    provider === 'runware'
+      ? await createRunwareFake({ generationMs: options.generationMs }).then(
+          async (f) => [f, await startRunwareProxy(f, proxyOptions)] as const,
+        )
+      : await createRunningHubFake({ generationMs: options.generationMs }).then(
+          async (f) => [f, await startProviderProxy(f, proxyOptions)] as const,
+        );
+  const httpPort = options.hints ? await freePort() : undefined;
   const env = {
     REDIS_URL: options.redisUrl,
     QUEUE_PREFIX: prefix,
     REELAY_ROLES: 'worker',
-    RUNNINGHUB_API_KEY: fake.apiKey,
-    RUNNINGHUB_API_URL: proxy.baseUrl,
+    RUNNINGHUB_API_KEY: provider === 'runninghub' ? fake.apiKey : '',
+    RUNNINGHUB_API_URL: provider === 'runninghub' ? proxy.baseUrl : '',
+    RUNWARE_API_KEY: provider === 'runware' ? fake.apiKey : '',
+    RUNWARE_API_URL: provider === 'runware' ? proxy.baseUrl : '',
     POLL_INTERVAL_MS: String(options.pollIntervalMs),
     WORKER_CONCURRENCY: String(options.concurrency),
     QUOTA_DAILY_VIDEOS: '5',
     LOG_LEVEL: 'info',
     // Whatever the shell holds, nothing else is configured: loopback only.
-    RUNWARE_API_KEY: '',
-    PUBLIC_URL: '',
+    PUBLIC_URL: httpPort ? `http://127.0.0.1:${httpPort}` : '',
+    WEBHOOK_SECRET: httpPort ? randomBytes(24).toString('base64url') : '',
+    HTTP_PORT: String(httpPort ?? 8080),
     DISCORD_TOKEN: '',
     TELEGRAM_BOT_TOKEN: '',
   };
   const config = loadConfig(env);
   const app = createApp({ config, logger: createLogger('silent') });
   const workers: WorkerChild[] = [];
+  let http: WorkerChild | undefined;
 
   try {
+    const compiled = options.compiled ? { compiled: true } : {};
     const profile = options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {};
-    for (let k = 0; k < options.processes; k++) workers.push(await startWorkerChild(env, profile));
+    if (httpPort) {
+      http = await startWorkerChild(
+        { ...env, REELAY_ROLES: 'http' },
+        { ...compiled, ...(options.compiled ? { script: `${COMPILED_DIR}http.js` } : {}) },
+      );
+    }
+    for (let k = 0; k < options.processes; k++) {
+      workers.push(await startWorkerChild(env, { ...profile, ...compiled }));
+    }
     const pids = workers.map((w) => w.pid);
+    const children = [...workers, ...(http ? [http] : [])];
 
     // Baseline: the same processes, ready and idle, before any job arrives.
     await sleep(2_000);
     const idle = Math.max(...(await Promise.all(pids.map(async (pid) => (await readMemory(pid)).rssKiB))));
+    const httpIdle = http ? (await readMemory(http.pid)).rssKiB : 0;
+    const httpCpuBefore = http ? await readCpuSeconds(http.pid) : 0;
     log(
       `  (${options.label}) ${pids.length === 1 ? 'worker' : `${pids.length} workers`} ready ` +
         `(pid ${pids.join(', ')}), ` +
@@ -180,7 +247,7 @@ export async function runInFlightBench(options: InFlightOptions): Promise<InFlig
         finished = true;
         break;
       }
-      if (Date.now() - started > options.waitMs || signal.aborted || workers.some((w) => w.exited())) break;
+      if (Date.now() - started > options.waitMs || signal.aborted || children.some((w) => w.exited())) break;
       if (Date.now() - lastReport >= 10_000) {
         lastReport = Date.now();
         const rss = await Promise.all(
@@ -199,10 +266,17 @@ export async function runInFlightBench(options: InFlightOptions): Promise<InFlig
       await sleep(500);
     }
     const waitedMs = Date.now() - started;
-    const dead = workers.find((w) => w.exited());
+    const dead = children.find((w) => w.exited());
     if (dead) throw new Error(`bench worker died during the run: ${dead.stderrTail()}`);
 
     const finals = await Promise.all(pids.map(readMemory));
+    const httpFigures = http
+      ? {
+          idleKiB: httpIdle,
+          hwmKiB: (await readMemory(http.pid)).hwmKiB,
+          cpuSeconds: (await readCpuSeconds(http.pid)) - httpCpuBefore,
+        }
+      : undefined;
     const sampled = samplers.map((x) => x.stop());
     const cpuSeconds = (await cpuOf()) - cpuBefore;
     const redisCpu = (await redisCpuSeconds(app.redis)) - redisBefore;
@@ -254,7 +328,9 @@ export async function runInFlightBench(options: InFlightOptions): Promise<InFlig
     const perSecond = new Map<number, number>();
     const queries = fake.server.requestsOf('query');
     for (const q of queries) {
-      const taskId = (q.json as { taskId?: unknown } | undefined)?.taskId;
+      // RunningHub: {taskId}; Runware: [{taskType:'getResponse', taskUUID}].
+      const json = q.json as { taskId?: unknown; 0?: { taskUUID?: unknown } } | undefined;
+      const taskId = json?.taskId ?? json?.[0]?.taskUUID;
       if (typeof taskId !== 'string') continue;
       const times = byTask.get(taskId) ?? [];
       times.push(q.at);
@@ -282,6 +358,9 @@ export async function runInFlightBench(options: InFlightOptions): Promise<InFlig
         waitMs: options.waitMs,
         phaseSpreadMs: options.phaseSpreadMs,
         keepAliveMs: options.keepAliveMs,
+        provider,
+        hints: options.hints ?? false,
+        compiled: options.compiled ?? false,
       },
       submitted: jobIds.length,
       refused,
@@ -321,9 +400,12 @@ export async function runInFlightBench(options: InFlightOptions): Promise<InFlig
         first: workers.flatMap((w) => w.logProblems.first).slice(0, 3),
       },
       proxyFailures: proxy.failures(),
+      queriesPerJob: queries.length / Math.max(1, jobIds.length),
+      ...('hints' in proxy && http ? { hints: hintFigures(proxy.hints()) } : {}),
+      ...(httpFigures ? { http: httpFigures } : {}),
     };
   } finally {
-    await Promise.all(workers.map((w) => w.stop()));
+    await Promise.all([...workers, ...(http ? [http] : [])].map((w) => w.stop()));
     await deleteKeys(app.redis, prefix).catch(() => undefined);
     await app.close();
     await proxy.close();

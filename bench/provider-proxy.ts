@@ -1,6 +1,7 @@
 import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RunningHubFake } from '../test/fakes/runninghub.js';
+import type { RunwareFake } from '../test/fakes/runware.js';
 
 /**
  * A loopback pass-through the worker talks to instead of the RunningHub fake itself, for two reasons:
@@ -18,6 +19,11 @@ import type { RunningHubFake } from '../test/fakes/runninghub.js';
  *   between "ready" and "the next poll" that varied clip lengths produce. Each task gets an offset
  *   drawn uniformly from [0, spreadMs); until `submittedAt + generationMs + offset` a SUCCESS answer
  *   is turned into RUNNING.
+ *
+ * {@link startRunwareProxy} does the same for the Runware fake (part P3), and also plays Runware's
+ * webhook: when a task's clip is ready it POSTs the result to the `webhookURL` the task was
+ * submitted with. Its answers carry no progress, so the worker polls every `POLL_INTERVAL_MS` and
+ * only the hint (or that poll) finds a clip.
  */
 export interface ProviderProxy {
   baseUrl: string;
@@ -34,15 +40,27 @@ export interface ProviderProxyOptions {
   keepAliveMs: number;
 }
 
-export async function startProviderProxy(
-  fake: RunningHubFake,
-  options: ProviderProxyOptions,
-): Promise<ProviderProxy> {
+/** How the completion hints a {@link startRunwareProxy} sent were answered. */
+export interface HintsSent {
+  /** By HTTP status (200: woke the job; 202: deferred or not needed). */
+  statuses: Record<string, number>;
+  /** POSTs that got no answer. */
+  failed: number;
+  /** Per hint, how late it was sent after the clip was ready (the bench process was busy), ms. */
+  lateMs: number[];
+  /** Per answered hint, from its POST to the http role's answer, ms. */
+  answerMs: number[];
+}
+
+export interface RunwareProxy extends ProviderProxy {
+  hints(): HintsSent;
+}
+
+/** Each task's ready time: its submit + `generationMs` + its own offset in [0, spreadMs). */
+function readiness(options: ProviderProxyOptions, submittedAt: (taskId: string) => number | undefined) {
   const offsets = new Map<string, number>();
-  const submitted = new Map<string, number>();
-  const readyAt = (taskId: string): number | undefined => {
-    if (!submitted.has(taskId)) for (const t of fake.tasks()) submitted.set(t.taskId, t.submittedAt);
-    const at = submitted.get(taskId);
+  return (taskId: string): number | undefined => {
+    const at = submittedAt(taskId);
     if (at === undefined) return undefined;
     let offset = offsets.get(taskId);
     if (offset === undefined) {
@@ -51,8 +69,33 @@ export async function startProviderProxy(
     }
     return at + options.generationMs + offset;
   };
+}
+
+/** One request the proxy passed on, with the upstream's answer, for a dialect to rewrite. */
+interface Exchange {
+  path: string;
+  request: Buffer;
+  status: number;
+  type: string;
+  body: Buffer;
+}
+
+interface PassThrough {
+  url: string;
+  failures(): number;
+  close(): Promise<void>;
+}
+
+export async function startProviderProxy(
+  fake: RunningHubFake,
+  options: ProviderProxyOptions,
+): Promise<ProviderProxy> {
+  const submitted = new Map<string, number>();
+  const readyAt = readiness(options, (taskId) => {
+    if (!submitted.has(taskId)) for (const t of fake.tasks()) submitted.set(t.taskId, t.submittedAt);
+    return submitted.get(taskId);
+  });
   let ownUrl = '';
-  let failures = 0;
 
   /** The fake's answer to a query, as the worker should see it now. */
   const rewriteQuery = (text: string): string => {
@@ -65,9 +108,139 @@ export async function startProviderProxy(
     return text.split(fake.baseUrl).join(ownUrl);
   };
 
+  const pass = await startPassThrough(fake.baseUrl, options.keepAliveMs, (x) =>
+    x.path === '/openapi/v2/query' && x.status === 200 && x.type.startsWith('application/json')
+      ? Buffer.from(rewriteQuery(x.body.toString('utf8')))
+      : x.body,
+  );
+  ownUrl = pass.url;
+  return { baseUrl: ownUrl, readyAt, failures: pass.failures, close: pass.close };
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const parseJson = (bytes: Buffer): unknown => {
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * The Runware fake behind a proxy (see the top of this file): success held back until each task's
+ * ready time, progress dropped, result links pointing here, and at the ready time a POST of the
+ * result to the task's `webhookURL` (when it has one).
+ */
+export async function startRunwareProxy(
+  fake: RunwareFake,
+  options: ProviderProxyOptions,
+): Promise<RunwareProxy> {
+  const submitted = new Map<string, number>();
+  const readyAt = readiness(options, (taskId) => submitted.get(taskId));
+  const origin = new URL(fake.baseUrl).origin;
+  let ownOrigin = '';
+  const sent: HintsSent = { statuses: {}, failed: 0, lateMs: [], answerMs: [] };
+  const timers = new Set<NodeJS.Timeout>();
+
+  const postHint = async (url: string, taskUUID: string, due: number): Promise<void> => {
+    const posted = Date.now();
+    sent.lateMs.push(posted - due);
+    const result = {
+      taskType: 'videoInference',
+      taskUUID,
+      status: 'success',
+      videoURL: fake.videoUrlFor(taskUUID).replace(origin, ownOrigin),
+    };
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ data: [result] }),
+      });
+      await res.arrayBuffer();
+      sent.answerMs.push(Date.now() - posted);
+      sent.statuses[res.status] = (sent.statuses[res.status] ?? 0) + 1;
+    } catch {
+      sent.failed += 1;
+    }
+  };
+
+  /** A submit the fake accepted: its clock starts now, and its hint is due at its ready time. */
+  const accepted = (task: Record<string, unknown>): void => {
+    const taskUUID = task.taskUUID as string;
+    submitted.set(taskUUID, Date.now());
+    const due = readyAt(taskUUID) as number;
+    if (typeof task.webhookURL !== 'string') return;
+    const url = task.webhookURL;
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      void postHint(url, taskUUID, due);
+    }, due - Date.now());
+    timers.add(timer);
+  };
+
+  /** One getResponse item as the worker should see it now: no progress, no clip before it is ready. */
+  const asSeen = (item: Record<string, unknown>): Record<string, unknown> => {
+    const { progress: _progress, ...rest } = item;
+    const ready = typeof item.taskUUID === 'string' ? readyAt(item.taskUUID) : undefined;
+    if (item.status === 'success' && ready !== undefined && Date.now() < ready) {
+      return { taskType: item.taskType, taskUUID: item.taskUUID, status: 'processing' };
+    }
+    return rest;
+  };
+
+  const pass = await startPassThrough(origin, options.keepAliveMs, (x) => {
+    if (x.path !== '/v1' || x.status !== 200 || !x.type.startsWith('application/json')) return x.body;
+    const tasks = parseJson(x.request);
+    const answer = parseJson(x.body);
+    if (!Array.isArray(tasks) || !isRecord(answer) || !Array.isArray(answer.data)) return x.body;
+    const first = tasks[0] as Record<string, unknown> | undefined;
+    if (first?.taskType === 'videoInference') {
+      const ids = new Set(answer.data.filter(isRecord).map((d) => d.taskUUID));
+      for (const task of tasks.filter(isRecord)) if (ids.has(task.taskUUID)) accepted(task);
+      return x.body;
+    }
+    if (first?.taskType !== 'getResponse') return x.body;
+    const data = answer.data.map((d) => (isRecord(d) ? asSeen(d) : d));
+    return Buffer.from(
+      JSON.stringify({ ...answer, data })
+        .split(origin)
+        .join(ownOrigin),
+    );
+  });
+  ownOrigin = pass.url;
+  return {
+    baseUrl: `${ownOrigin}${new URL(fake.baseUrl).pathname}`,
+    readyAt,
+    failures: pass.failures,
+    hints: () => ({
+      statuses: { ...sent.statuses },
+      failed: sent.failed,
+      lateMs: [...sent.lateMs],
+      answerMs: [...sent.answerMs],
+    }),
+    async close() {
+      for (const timer of timers) clearTimeout(timer);
+      await pass.close();
+    },
+  };
+}
+
+/**
+ * The loopback pass-through both proxies share: keeps its own connections `keepAliveMs`, reaches
+ * `upstream` (an origin) through node's keep-alive agent, and lets `rewrite` change each answer.
+ */
+async function startPassThrough(
+  upstreamOrigin: string,
+  keepAliveMs: number,
+  rewrite: (exchange: Exchange) => Buffer,
+): Promise<PassThrough> {
+  let failures = 0;
   // To the fake, too, connections are kept (node's agent closes them on the fake's 1 s hint).
   const upstreamAgent = new Agent({ keepAlive: true });
-  const upstream = new URL(fake.baseUrl);
+  const upstream = new URL(upstreamOrigin);
   const forward = (
     method: string,
     path: string,
@@ -111,14 +284,10 @@ export async function startProviderProxy(
         if (typeof value === 'string') headers[name] = value;
       }
       const path = req.url ?? '/';
-      forward(req.method ?? 'GET', path, headers, Buffer.concat(chunks))
+      const sentBody = Buffer.concat(chunks);
+      forward(req.method ?? 'GET', path, headers, sentBody)
         .then((answer) => {
-          const body =
-            path === '/openapi/v2/query' &&
-            answer.status === 200 &&
-            answer.type.startsWith('application/json')
-              ? Buffer.from(rewriteQuery(answer.body.toString('utf8')))
-              : answer.body;
+          const body = rewrite({ path, request: sentBody, ...answer });
           res.writeHead(answer.status, { 'content-type': answer.type, 'content-length': body.length });
           res.end(body);
         })
@@ -129,13 +298,11 @@ export async function startProviderProxy(
         });
     });
   });
-  server.keepAliveTimeout = options.keepAliveMs;
+  server.keepAliveTimeout = keepAliveMs;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  ownUrl = `http://127.0.0.1:${port}`;
   return {
-    baseUrl: ownUrl,
-    readyAt,
+    url: `http://127.0.0.1:${port}`,
     failures: () => failures,
     async close() {
       upstreamAgent.destroy();

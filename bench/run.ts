@@ -5,13 +5,17 @@
  * process with real ffmpeg (its RSS growth; transcode time per clip against ffmpeg alone). Loopback
  * only; each part on its own random BullMQ prefix, deleted after. Prints PASS/MISS per target; exits
  * non-zero only when the bench itself breaks (or overruns its own time bound). See docs/benchmarks.md.
+ * Part P3 (capacity: 10,000 generations in flight on compiled workers, with completion hints by
+ * webhook or polling alone; see p3.ts) takes about 10 minutes and runs only when named: BENCH_PARTS=p3.
  *
  * Knobs (environment): BENCH_PARTS=a,c,b,d (or b1, b2) · BENCH_WORKER_CONCURRENCY (default 50, the
  * service default) · BENCH_WORKER_PROCESSES (default 1) · BENCH_WORKER_CPU_PROF=<dir> (the worker of part b writes a V8 CPU profile there)
  * · BENCH_PROVIDER_KEEPALIVE_MS (default 60000; 1000 reproduces the fakes' connection-per-request)
  * · BENCH_D_TRANSCODE_CLIPS (default 4; 0 skips part d's transcode run) · BENCH_D_TRANSCODE_SECONDS
  * (default 5; 15 transcodes clips as long as the 45 MB one, about 3 min on 2 cores) · BENCH_D_TRANSCODE_CONCURRENCY
- * (the part d worker's TRANSCODE_CONCURRENCY; default one per core, as the service).
+ * (the part d worker's TRANSCODE_CONCURRENCY; default one per core, as the service) · BENCH_P3_JOBS
+ * (default 10000: jobs per P3 hints run) · BENCH_P3_POLL_JOBS (default 2000,4000,6000: one P3
+ * polling-alone run per count) · BENCH_P3_RUNS (default h1,poll,h2,h4).
  */
 import { cpus } from 'node:os';
 import {
@@ -24,6 +28,7 @@ import { type DeferBenchResult, runDeferBench } from './discord.js';
 import { type InFlightResult, runInFlightBench, type Spread } from './in-flight.js';
 import { type IntakeBenchResult, runIntakeBench } from './intake.js';
 import { loopbackRedisUrl } from './keys.js';
+import { P3_DEFAULT_RUNS, p3BudgetMs, runP3 } from './p3.js';
 import { machineSpeed, mb, median, ms, perSecond, verdict } from './stats.js';
 
 /** Hard bound of a run of parts a, b and c; the parts bound themselves well inside it. */
@@ -78,17 +83,24 @@ function reportDefer(r: DeferBenchResult): boolean {
 
 const spreadLine = (s: Spread) => `p50 ${ms(s.p50)}, p95 ${ms(s.p95)}, max ${ms(s.max)} (n=${s.count})`;
 
-function reportInFlight(r: InFlightResult): boolean[] {
+/** One in-flight run's report: part (b)'s (named b1/b2), or P3's, which names itself and its target. */
+function reportInFlight(
+  r: InFlightResult,
+  name?: string,
+  p95Target = r.options.pollIntervalMs + 1_000,
+): boolean[] {
   const o = r.options;
   const takes =
     o.phaseSpreadMs > 0
       ? `${o.generationMs / 1000}–${(o.generationMs + o.phaseSpreadMs) / 1000} s (uniform)`
       : `exactly ${o.generationMs / 1000} s`;
   out(
-    `(b${o.phaseSpreadMs > 0 ? '2' : '1'}) ${o.jobs} jobs in flight on ` +
-      `${o.processes === 1 ? 'one worker process' : `${o.processes} worker processes`} ` +
-      `(WORKER_CONCURRENCY=${o.concurrency}, POLL_INTERVAL_MS=${o.pollIntervalMs}), clips take ${takes}, ` +
-      `provider keep-alive ${o.keepAliveMs / 1000} s`,
+    `(${name ?? `b${o.phaseSpreadMs > 0 ? '2' : '1'}`}) ${o.jobs} jobs in flight on ` +
+      `${o.processes === 1 ? 'one worker process' : `${o.processes} worker processes`}` +
+      `${o.compiled ? ' (compiled, plain node)' : ''} ` +
+      `(WORKER_CONCURRENCY=${o.concurrency}, POLL_INTERVAL_MS=${o.pollIntervalMs}), ${o.provider} fake, clips take ${takes}, ` +
+      `provider keep-alive ${o.keepAliveMs / 1000} s` +
+      `${o.hints ? ', completion hints by webhook to an http role process' : ''}`,
   );
   out(`    submitted ${r.submitted} in ${ms(r.submitMs)} (${r.refused} refused)`);
   out(
@@ -100,10 +112,25 @@ function reportInFlight(r: InFlightResult): boolean[] {
   out(`      handover → post   ${spreadLine(r.handoff)}`);
   out(`        deliver queued  ${spreadLine(r.deliverWait)}`);
   out(`        deliver running ${spreadLine(r.deliverRun)}`);
-  out(`    poll gap − interval ${spreadLine(r.pollOvershoot)}`);
+  // With hints, the gap between two polls is the hint's doing, not lateness.
+  if (!o.hints) out(`    poll gap − interval ${spreadLine(r.pollOvershoot)}`);
   out(
-    `    polls: ${r.polls.total} total, ${perSecond(r.polls.meanPerSecond)} mean, ${perSecond(r.polls.peakPerSecond)} peak`,
+    `    polls: ${r.polls.total} total (${r.queriesPerJob.toFixed(2)} per job), ` +
+      `${perSecond(r.polls.meanPerSecond)} mean, ${perSecond(r.polls.peakPerSecond)} peak`,
   );
+  if (r.hints) {
+    const statuses = Object.entries(r.hints.statuses)
+      .map(([status, n]) => `${n} × ${status}`)
+      .join(', ');
+    out(`    hints: ${statuses || 'none answered'}; ${r.hints.failed} unanswered`);
+    out(`      sent after ready  ${spreadLine(r.hints.late)}`);
+    out(`      http answered in  ${spreadLine(r.hints.answer)}`);
+  }
+  if (r.http) {
+    out(
+      `    http role process: RSS idle ${mb(r.http.idleKiB)}, VmHWM ${mb(r.http.hwmKiB)}, CPU ${r.http.cpuSeconds.toFixed(1)} s`,
+    );
+  }
   out(
     `    worker CPU ${r.workerCpu.seconds.toFixed(1)} s (${(r.workerCpu.share * 100).toFixed(0)}% of one core over ` +
       `${Math.round(r.waitedMs / 1000)} s, busiest 2 s ${(r.workerCpu.peakShare2s * 100).toFixed(0)}%); ` +
@@ -125,7 +152,6 @@ function reportInFlight(r: InFlightResult): boolean[] {
     );
   }
   const rssPass = r.memory.hwmKiB < RSS_TARGET_KIB;
-  const p95Target = o.pollIntervalMs + 1_000;
   const allDone = r.finished && r.clips === o.jobs;
   const p95Pass = allDone && r.latency.p95 < p95Target;
   out(`  target peak RSS < 300 MB: ${mb(r.memory.hwmKiB)}  ${verdict(rssPass)}`);
@@ -252,7 +278,15 @@ async function main(): Promise<void> {
   const transcodeSeconds = positive(process.env.BENCH_D_TRANSCODE_SECONDS, 5);
   // What part (b) must leave of the bound for part (d), when it runs.
   const reserved = parts.includes('d') ? dBudgetMs(transcodeSeconds) : 0;
-  const TIME_BOUND_MS = BASE_BOUND_MS + reserved;
+  // P3 runs last, with a bound of its own on top (it is not in the default parts).
+  const p3Jobs = Math.floor(positive(process.env.BENCH_P3_JOBS, 10_000));
+  const p3PollJobs = (process.env.BENCH_P3_POLL_JOBS ?? '2000,4000,6000')
+    .split(',')
+    .map((n) => Math.floor(Number(n)))
+    .filter((n) => n > 0);
+  const p3Runs = (process.env.BENCH_P3_RUNS ?? P3_DEFAULT_RUNS.join(',')).split(',').map((r) => r.trim());
+  const p3Reserved = parts.includes('p3') ? p3BudgetMs(p3Runs, p3PollJobs) : 0;
+  const TIME_BOUND_MS = BASE_BOUND_MS + reserved + p3Reserved;
   const concurrency = Number(process.env.BENCH_WORKER_CONCURRENCY ?? 50);
   const processes = Number(process.env.BENCH_WORKER_PROCESSES ?? 1);
   const abort = new AbortController();
@@ -303,7 +337,7 @@ async function main(): Promise<void> {
   ] as const) {
     if (!parts.includes(part) && !parts.includes('b')) continue;
     // Each run needs ~30 s when healthy; never start one that could not finish inside the bound.
-    const left = TIME_BOUND_MS - reserved - (Date.now() - started) - 30_000;
+    const left = TIME_BOUND_MS - reserved - p3Reserved - (Date.now() - started) - 30_000;
     if (abort.signal.aborted || left < 60_000) {
       out(`(${part}) skipped: not enough of the time bound left`);
       continue;
@@ -328,7 +362,7 @@ async function main(): Promise<void> {
     out();
   }
   if (parts.includes('d')) {
-    const left = TIME_BOUND_MS - (Date.now() - started) - 20_000;
+    const left = TIME_BOUND_MS - p3Reserved - (Date.now() - started) - 20_000;
     if (abort.signal.aborted || left < 90_000) {
       out('(d) skipped: not enough of the time bound left');
     } else {
@@ -352,6 +386,31 @@ async function main(): Promise<void> {
       verdicts.push(...reportDeliveries(r));
       out();
     }
+  }
+  if (parts.includes('p3') && !abort.signal.aborted) {
+    out(
+      `(P3) capacity: runs ${p3Runs.join(', ')}; ${p3Jobs} jobs per hints run, ` +
+        `${p3PollJobs.join(', ')} in the polling-alone runs`,
+    );
+    verdicts.push(
+      ...(await runP3({
+        redisUrl,
+        jobs: p3Jobs,
+        pollJobs: p3PollJobs,
+        runs: p3Runs,
+        concurrency,
+        keepAliveMs: Number(process.env.BENCH_PROVIDER_KEEPALIVE_MS ?? 60_000),
+        ...(process.env.BENCH_WORKER_CPU_PROF ? { cpuProfileDir: process.env.BENCH_WORKER_CPU_PROF } : {}),
+        log: out,
+        signal: abort.signal,
+        report: (r, p95Target) =>
+          reportInFlight(
+            r,
+            r.options.hints ? `P3 h${r.options.processes}` : `P3 poll ${r.options.jobs}`,
+            p95Target,
+          ),
+      })),
+    );
   }
   out(`  ${speedLine()} (at end)`);
   const passed = verdicts.filter(Boolean).length;

@@ -4,6 +4,12 @@ import { fileURLToPath } from 'node:url';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 
+/**
+ * Where `tsc -p bench/tsconfig.p3.json` puts the compiled bench children (`dist/bench/*.js`, beside
+ * the `dist/src` that `npm run build` makes): what {@link WorkerChildOptions.compiled} runs.
+ */
+export const COMPILED_DIR = fileURLToPath(new URL('../dist/bench/', import.meta.url));
+
 /** Event-loop delay the worker measured, beyond its 10 ms sampling interval. */
 export interface LoopDelay {
   p50: number;
@@ -36,6 +42,11 @@ export interface WorkerChild {
 export interface WorkerChildOptions {
   /** The worker script; bench/worker.ts (part b's) by default. */
   script?: string;
+  /**
+   * Run with plain `node`, without tsx: `script` is then a compiled `.js` (by default
+   * `dist/bench/worker.js`, see {@link COMPILED_DIR}), as production runs `node dist/src/main.js`.
+   */
+  compiled?: boolean;
   /** When set, the worker writes a V8 CPU profile into this folder when it stops (--cpu-prof). */
   cpuProfileDir?: string;
   /** Called with every line the worker writes on stdout (its JSON log lines). */
@@ -43,18 +54,18 @@ export interface WorkerChildOptions {
 }
 
 /**
- * Forks a bench worker script under tsx with `env` on top of this process's environment; resolves
- * once it reports ready (rejects after 30 s or if it exits first).
+ * Forks a bench worker script under tsx (or compiled, under plain node) with `env` on top of this
+ * process's environment; resolves once it reports ready (rejects after 30 s or if it exits first).
  */
 export async function startWorkerChild(
   env: Record<string, string>,
   options: WorkerChildOptions = {},
 ): Promise<WorkerChild> {
-  const child: ChildProcess = fork(options.script ?? WORKER, [], {
+  const script = options.script ?? (options.compiled ? `${COMPILED_DIR}worker.js` : WORKER);
+  const child: ChildProcess = fork(script, [], {
     env: { ...process.env, ...env },
     execArgv: [
-      '--import',
-      'tsx',
+      ...(options.compiled ? [] : ['--import', 'tsx']),
       ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
     ],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

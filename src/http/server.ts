@@ -16,7 +16,7 @@ import type { Logger } from '../log.js';
 import { IN_FLIGHT_MAX_AGE_MS, inFlightKey, metricsRegistry } from '../metrics.js';
 import type { ProviderDescriptor } from '../providers/provider.js';
 import { PROVIDERS, providerNamed } from '../providers/registry.js';
-import { HINT_QUIET_MS, polledKey, validHint } from './hints.js';
+import { createHintWaker, validHint } from './hints.js';
 
 export interface HttpDeps {
   port: number;
@@ -107,6 +107,7 @@ export async function startHttpServer(deps: HttpDeps): Promise<HttpServer> {
     return RESPONSE_ALREADY_SENT;
   });
 
+  const waker = createHintWaker(deps);
   const hint = async (provider: string, jobId: string, sig: string | undefined): Promise<number> => {
     if (
       scope !== 'http' ||
@@ -118,13 +119,10 @@ export async function startHttpServer(deps: HttpDeps): Promise<HttpServer> {
     if (!JOB_ID.test(jobId) || sig === undefined || !validHint(deps.webhookSecret, provider, jobId, sig)) {
       return 401;
     }
-    const job = await deps.queues.generate.getJob(jobId);
-    const step = (job?.data as { state?: { step?: string } } | undefined)?.state?.step;
-    if (!job || step !== 'poll' || (await job.getState()) !== 'delayed') return 202;
-    // Polled (or woken) in the last seconds: this hint would only cost a query.
-    const first = await deps.redis.set(polledKey(deps.queues.prefix, jobId), '1', 'PX', HINT_QUIET_MS, 'NX');
-    if (first !== 'OK') return 202;
-    await job.promote().catch(() => undefined);
+    // Woken now (200), or accepted (202): deferred to the end of the job's quiet window when it was
+    // polled moments ago, ignored when it is not polling.
+    const outcome = await waker.hint(jobId);
+    if (outcome !== 'woken') return 202;
     deps.logger.debug({ provider, jobId }, 'webhook hint woke the job');
     return 200;
   };
@@ -157,6 +155,7 @@ export async function startHttpServer(deps: HttpDeps): Promise<HttpServer> {
       resolve();
     });
   }).catch((error: unknown) => {
+    waker.close();
     probe.disconnect();
     throw error;
   });
@@ -167,6 +166,7 @@ export async function startHttpServer(deps: HttpDeps): Promise<HttpServer> {
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      waker.close();
       probe.disconnect();
     },
   };

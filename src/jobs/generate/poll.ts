@@ -1,4 +1,4 @@
-import { HINT_QUIET_MS, polledKey } from '../../http/hints.js';
+import { markPolled } from '../../http/hints.js';
 import type { GenerateProgress, StateOf } from '../payloads.js';
 import type { StepContext } from './context.js';
 import { afterStatus } from './submit.js';
@@ -27,10 +27,9 @@ export function nextPollDelay(
  * status view shows has changed. Once it ended, move on to the handover with its result.
  */
 export async function poll(ctx: StepContext, state: StateOf<'poll'>): Promise<void> {
-  // A completion hint that comes within a few seconds of this query wakes nothing (http/hints.ts).
-  if (ctx.deps.webhookSecret) {
-    await ctx.deps.redis.set(polledKey(ctx.deps.queues.prefix, ctx.jobId), '1', 'PX', HINT_QUIET_MS);
-  }
+  // This query answers every completion hint so far; one that comes within a few seconds of it is
+  // deferred to the end of that window (http/hints.ts).
+  if (ctx.deps.webhookSecret) await markPolled(ctx.deps.redis, ctx.deps.queues.prefix, ctx.jobId);
   const status = await ctx.provider(state.provider).check(state.taskId);
   if (status.state !== 'pending') {
     await ctx.save(afterStatus(status, state));
