@@ -26,6 +26,8 @@ export interface P3Options {
   pollJobs: number[];
   /** Which runs (`BENCH_P3_RUNS`): h1, h2, h4, poll. */
   runs: string[];
+  /** How much later than 20 s a clip may be ready (`BENCH_P3_SPREAD_MS`, default 5,000: 20–25 s). */
+  spreadMs: number;
   concurrency: number;
   keepAliveMs: number;
   /** When set, each worker writes a V8 CPU profile into this folder when it stops (--cpu-prof). */
@@ -79,7 +81,7 @@ export async function runP3(options: P3Options): Promise<boolean[]> {
   const common = {
     redisUrl: options.redisUrl,
     generationMs: 20_000,
-    phaseSpreadMs: 5_000,
+    phaseSpreadMs: options.spreadMs,
     concurrency: options.concurrency,
     submitInFlight: 64,
     waitMs: WAIT_MS,

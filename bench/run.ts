@@ -6,7 +6,7 @@
  * only; each part on its own random BullMQ prefix, deleted after. Prints PASS/MISS per target; exits
  * non-zero only when the bench itself breaks (or overruns its own time bound). See docs/benchmarks.md.
  * Part P3 (capacity: 10,000 generations in flight on compiled workers, with completion hints by
- * webhook or polling alone; see p3.ts) takes about 10 minutes and runs only when named: BENCH_PARTS=p3.
+ * webhook or polling alone; see p3.ts) takes about 4 minutes and runs only when named: BENCH_PARTS=p3.
  *
  * Knobs (environment): BENCH_PARTS=a,c,b,d (or b1, b2) · BENCH_WORKER_CONCURRENCY (default 50, the
  * service default) · BENCH_WORKER_PROCESSES (default 1) · BENCH_WORKER_CPU_PROF=<dir> (the worker of part b writes a V8 CPU profile there)
@@ -15,7 +15,8 @@
  * (default 5; 15 transcodes clips as long as the 45 MB one, about 3 min on 2 cores) · BENCH_D_TRANSCODE_CONCURRENCY
  * (the part d worker's TRANSCODE_CONCURRENCY; default one per core, as the service) · BENCH_P3_JOBS
  * (default 10000: jobs per P3 hints run) · BENCH_P3_POLL_JOBS (default 2000,4000,6000: one P3
- * polling-alone run per count) · BENCH_P3_RUNS (default h1,poll,h2,h4).
+ * polling-alone run per count) · BENCH_P3_RUNS (default h1,poll,h2,h4) · BENCH_P3_SPREAD_MS (default
+ * 5000: P3's clips take 20 s plus up to this).
  */
 import { cpus } from 'node:os';
 import {
@@ -398,6 +399,7 @@ async function main(): Promise<void> {
         jobs: p3Jobs,
         pollJobs: p3PollJobs,
         runs: p3Runs,
+        spreadMs: Math.floor(positive(process.env.BENCH_P3_SPREAD_MS, 5_000)),
         concurrency,
         keepAliveMs: Number(process.env.BENCH_PROVIDER_KEEPALIVE_MS ?? 60_000),
         ...(process.env.BENCH_WORKER_CPU_PROF ? { cpuProfileDir: process.env.BENCH_WORKER_CPU_PROF } : {}),
