@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { JobsOptions, WorkerOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { CATALOG } from './catalog/models.js';
+import { RETIRED, type RetiredModel } from './catalog/retired.js';
 import type { Config } from './config.js';
 import type { ModelSpec } from './core/catalog.js';
 import type { MediaSources } from './core/ports.js';
@@ -29,6 +30,8 @@ export interface AppOptions {
   logger: Logger;
   /** The model catalog; the shipped one by default. Its routes are checked by their providers. */
   catalog?: readonly ModelSpec[];
+  /** Models taken out of the catalog and their replacements; the shipped list by default. */
+  retired?: readonly RetiredModel[];
   /** Media sources beyond the built-in `url` one (a platform's own, `file` from the CLI). */
   sources?: MediaSources;
   /**
@@ -91,6 +94,7 @@ export interface App {
 export function createApp(options: AppOptions): App {
   const { config, logger } = options;
   const catalog = options.catalog ?? CATALOG;
+  const retired = options.retired ?? RETIRED;
   const problems = catalogProblems(catalog);
   if (problems.length > 0) throw new Error(`the model catalog has bad routes:\n  ${problems.join('\n  ')}`);
   // Workers block on Redis: ioredis must keep retrying instead of failing commands (BullMQ's advice).
@@ -149,6 +153,7 @@ export function createApp(options: AppOptions): App {
         queues,
         redis,
         catalog,
+        retired,
         sources,
         logger,
         ...(options.intakeRedisBudgetMs ? { redisBudgetMs: options.intakeRedisBudgetMs } : {}),
@@ -175,6 +180,7 @@ export function createApp(options: AppOptions): App {
           queues,
           redis,
           catalog,
+          retired,
           pollIntervalMs: config.pollIntervalMs,
           logger,
           memory,

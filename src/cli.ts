@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { admin } from './cli/admin.js';
 import { CliError, type CliIo, type CliOptions, cliConfig, USAGE } from './cli/common.js';
 import { generate } from './cli/generate.js';
+import { modelsTable } from './cli/models-table.js';
 import { registerCommands } from './cli/register-commands.js';
 
 export type { CliIo, CliOptions } from './cli/common.js';
@@ -25,6 +26,7 @@ export async function runCli(
     if (command === 'generate') return await generate(cliConfig(env), rest, io, options);
     if (command === 'admin') return await admin(env, rest, io);
     if (command === 'register-commands') return await registerCommands(env, rest, io);
+    if (command === 'models-table') return await modelsTable(rest, io);
     throw new CliError(`unknown command "${command}"\n${USAGE}`, 2);
   } catch (error) {
     if (error instanceof CliError) {

@@ -36,6 +36,32 @@ const THREE_TO_FIFTEEN = [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
  */
 const RUNWARE_SEED = { min: 1, max: 2_147_483_647 };
 
+/**
+ * Kling's motion control on RunningHub (v2.6 and v3.0, pro and std): a character image of up to
+ * 10 MB moved as an MP4 driving video of up to 100 MB moves. The endpoints take a video up to 30 s;
+ * we take 10 s, so what a clip is charged (as long as its video can be) stays near a normal clip's.
+ */
+const MOTION_LIMITS = {
+  image: { types: JPEG_PNG, maxBytes: 10 * MIB, minSide: 300 },
+  video: { types: ['video/mp4'], maxBytes: 100 * MIB, maxSeconds: 10 },
+};
+
+/**
+ * A motion-control endpoint: the character image and the driving video, the prompt, and the
+ * character facing as in the video (the endpoints' default) with the video's own sound kept
+ * (v2.6 spells it `"yes"`, v3.0 as a boolean).
+ */
+const motionEndpoint = (path: string, keepSound: 'yes' | true, negativePrompt: boolean) => ({
+  path,
+  fields: {
+    prompt: 'prompt',
+    ...(negativePrompt ? { negativePrompt: 'negativePrompt' } : {}),
+    firstFrame: 'imageUrl',
+    referenceVideo: 'videoUrl',
+  },
+  fixed: { characterOrientation: 'video', keepOriginalSound: keepSound },
+});
+
 /** Kling 2.5 Turbo's fields on RunningHub, pro and std alike. */
 const TURBO = {
   prompt: 'prompt',
@@ -73,9 +99,10 @@ function klingV3(tier: Tier, price: { credits: number; withSound: number }): Mod
   return {
     id: `kling-3.0-${tier}`,
     family: 'kling',
+    ...(tier === 'pro' ? { aliases: ['kling3'] } : {}),
     label: `Kling 3.0 ${tier === 'pro' ? 'Pro' : 'Std'}`,
-    description: `Kling's newest generation${tier === 'std' ? ', standard quality' : ''}: 3–15 s with sound. Text, first frame, or first and last frame.`,
-    modes: ['text', 'first-frame', 'first-last'],
+    description: `Kling's newest generation${tier === 'std' ? ', standard quality' : ''}: 3–15 s with sound. Text, first frame, first and last frame, or motion control.`,
+    modes: ['text', 'first-frame', 'first-last', 'motion'],
     durations: THREE_TO_FIFTEEN,
     defaultDuration: 5,
     aspectRatios: KLING_RATIOS,
@@ -90,6 +117,7 @@ function klingV3(tier: Tier, price: { credits: number; withSound: number }): Mod
     sound: { default: true },
     maxReferenceImages: 0,
     images: KLING_IMAGES,
+    motion: { ...MOTION_LIMITS, negativePrompt: true },
     price: { kind: 'per-second', ...price },
     routes: [
       runningHubRoute({
@@ -104,6 +132,7 @@ function klingV3(tier: Tier, price: { credits: number; withSound: number }): Mod
           fields: { ...common, firstFrame: 'firstImageUrl', lastFrame: 'lastImageUrl' },
           fixed,
         },
+        motion: motionEndpoint(`kling-v3.0-${tier}/motion-control`, true, true),
       }),
     ],
   };
@@ -125,6 +154,7 @@ function klingO3(tier: Tier, price: { credits: number; withSound: number }): Mod
   return {
     id: `kling-o3-${tier}`,
     family: 'kling',
+    ...(tier === 'pro' ? { aliases: ['o3', 'kling-o3'] } : {}),
     label: `Kling O3 ${tier === 'pro' ? 'Pro' : 'Std'}`,
     description:
       'Up to 7 reference images (and an optional reference video) kept consistent, or text and frames; 3–15 s, optional sound.',
@@ -205,6 +235,7 @@ export const KLING: readonly ModelSpec[] = [
   {
     id: 'kling-2.5-turbo-pro',
     family: 'kling',
+    aliases: ['kling', 'kling2.5'],
     label: 'Kling 2.5 Turbo Pro',
     description: 'Fast, cinematic motion. Text, first frame, or first and last frame.',
     modes: ['text', 'first-frame', 'first-last'],
@@ -243,6 +274,7 @@ export const KLING: readonly ModelSpec[] = [
   {
     id: 'kling-o1',
     family: 'kling',
+    aliases: ['o1'],
     label: 'Kling O1',
     description:
       'Strong subject consistency; std or pro quality. Text, first frame, or first and last frame.',
@@ -312,8 +344,8 @@ export const KLING: readonly ModelSpec[] = [
     id: 'kling-2.6-pro',
     family: 'kling',
     label: 'Kling 2.6 Pro',
-    description: 'Kling 2.6 with native sound (on by default). Text or first frame.',
-    modes: ['text', 'first-frame'],
+    description: 'Kling 2.6 with native sound (on by default). Text, first frame, or motion control.',
+    modes: ['text', 'first-frame', 'motion'],
     durations: [5, 10],
     defaultDuration: 5,
     aspectRatios: KLING_RATIOS,
@@ -326,6 +358,7 @@ export const KLING: readonly ModelSpec[] = [
     sound: { default: true },
     maxReferenceImages: 0,
     images: KLING_IMAGES,
+    motion: MOTION_LIMITS,
     // No list price; estimated as Kling prices 2.6 Pro against 2.5 Turbo Pro: the same without
     // sound (¥1.75 per 5 s), twice that with it.
     price: {
@@ -359,8 +392,30 @@ export const KLING: readonly ModelSpec[] = [
             firstFrame: 'imageUrl',
           },
         },
+        motion: motionEndpoint('kling-v2.6-pro/motion-control', 'yes', false),
       }),
     ],
+  },
+  {
+    id: 'kling-2.6-std',
+    family: 'kling',
+    label: 'Kling 2.6 Std',
+    description: 'Motion control at standard quality: a character image moved as a video moves.',
+    modes: ['motion'],
+    durations: [MOTION_LIMITS.video.maxSeconds],
+    defaultDuration: MOTION_LIMITS.video.maxSeconds,
+    aspectRatios: KLING_RATIOS,
+    defaultAspectRatio: '16:9',
+    aspectRatioModes: [],
+    prompt: { minLength: 2, maxLength: 2500 },
+    qualities: ['std'],
+    defaultQuality: 'std',
+    maxReferenceImages: 0,
+    images: MOTION_LIMITS.image,
+    motion: MOTION_LIMITS,
+    // No list price; estimated at 3/5 of 2.6 Pro without sound (Kling's std-to-pro ratio for 2.5 Turbo).
+    price: { kind: 'per-clip', table: [{ duration: MOTION_LIMITS.video.maxSeconds, credits: 210 }] },
+    routes: [runningHubRoute({ motion: motionEndpoint('kling-v2.6-std/motion-control', 'yes', false) })],
   },
   {
     id: 'kling-2.5-turbo-std',

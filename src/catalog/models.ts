@@ -1,5 +1,11 @@
 import type { ModelSpec } from '../core/catalog.js';
+import { HAILUO } from './hailuo.js';
 import { KLING } from './kling.js';
+import { SEEDANCE } from './seedance.js';
+import { SORA } from './sora.js';
+import { VEO } from './veo.js';
+import { VIDU } from './vidu.js';
+import { WAN } from './wan.js';
 
 /**
  * The model catalog: what each user-facing model can do, its limits, what a clip costs, and the
@@ -17,7 +23,26 @@ import { KLING } from './kling.js';
  * estimated, and an operator can set the real one with `PRICES_FILE`.
  */
 
-/** The families members choose among, in the order `/models` shows them. */
-export const FAMILIES: readonly { id: string; label: string }[] = [{ id: 'kling', label: 'Kling' }];
+/**
+ * The families members choose among, in the order `/models` shows them: Kling (the default model's)
+ * first, then the others by the vendor's popularity rank.
+ */
+export const FAMILIES: readonly { id: string; label: string }[] = [
+  { id: 'kling', label: 'Kling' },
+  { id: 'sora', label: 'Sora (OpenAI)' },
+  { id: 'veo', label: 'Veo (Google)' },
+  { id: 'hailuo', label: 'Hailuo (MiniMax)' },
+  { id: 'vidu', label: 'Vidu' },
+  { id: 'wan', label: 'Wan (Alibaba)' },
+  { id: 'seedance', label: 'Seedance (ByteDance)' },
+];
 
-export const CATALOG: readonly ModelSpec[] = [...KLING];
+export const CATALOG: readonly ModelSpec[] = [
+  ...KLING,
+  ...SORA,
+  ...VEO,
+  ...HAILUO,
+  ...VIDU,
+  ...WAN,
+  ...SEEDANCE,
+];

@@ -17,15 +17,19 @@ export const ADMIN_USAGE = `usage: ${ADMIN_COMMANDS.trimStart()}\n${ADMIN_NOTE}`
 
 export const USAGE = `usage: reelay generate --model <id> --prompt "…" --out clip.mp4
          [--first-frame a.png] [--last-frame b.png] [--reference r1.png --reference r2.png …]
-         [--reference-video v.mp4] [--duration 10] [--aspect-ratio 9:16] [--mode std|pro]
+         [--reference-video v.mp4] [--motion-video v.mp4 (with --first-frame: motion control)]
+         [--duration 10] [--aspect-ratio 9:16] [--mode std|pro]
          [--negative-prompt "…"] [--cfg-scale 0.5] [--sound]
        reelay register-commands [--guild <server id>]
+       reelay models-table [--check] [--readme README.md]
 ${ADMIN_COMMANDS}
 generate: one clip. Images may be local paths or http(s) URLs. Uses the same environment as the
 service (REDIS_URL, RUNNINGHUB_API_KEY, RUNWARE_API_KEY, …); does not count against user quotas.
 register-commands: replaces the Discord bot's slash commands with those built from the model
 catalog: everywhere, or in one server with --guild (shown there at once, for testing). Uses
 DISCORD_TOKEN and DISCORD_API_URL.
+models-table: rewrites README's model table from the catalog (npm run models:table); --check only
+says whether it is current.
 ${ADMIN_NOTE}`;
 
 export interface CliIo {

@@ -71,6 +71,11 @@ export async function parseGenerateArgs(
   }
   if (v['reference-video'])
     request.referenceVideo = await imageRef(v['reference-video'], '--reference-video');
+  if (v['motion-video']) {
+    // Motion control: --first-frame is the character, this video the motion it copies.
+    request.mode = 'motion';
+    request.referenceVideo = await imageRef(v['motion-video'], '--motion-video');
+  }
   return { request, out: resolve(v.out) };
 }
 
@@ -87,6 +92,7 @@ const OPTIONS = {
   'last-frame': { type: 'string' },
   reference: { type: 'string', multiple: true },
   'reference-video': { type: 'string' },
+  'motion-video': { type: 'string' },
   out: { type: 'string' },
   help: { type: 'boolean' },
 } as const;

@@ -74,6 +74,11 @@ export interface ModelSpec {
   id: string;
   /** The family it belongs to (`kling`, …), one of the catalog's `FAMILIES`: `/models` groups by it. */
   family: string;
+  /**
+   * Other names a person may type for it (`kling3`, `veo`): the model option and the suggestions take
+   * them like the id. A family's id given as an alias makes that model the family's own.
+   */
+  aliases?: string[];
   label: string;
   description: string;
   modes: GenerationMode[];
@@ -100,6 +105,13 @@ export interface ModelSpec {
   maxReferenceImages: number;
   /** Optional reference video in `reference` mode. */
   referenceVideo?: VideoLimits;
+  /**
+   * Motion control (`motion` mode): the character image's limits and the driving video's. The clip
+   * is as long as the driving video, which the request cannot know before it is downloaded: it is
+   * charged as a clip of `video.maxSeconds`. `negativePrompt`: whether its endpoints take the
+   * model's negative prompt.
+   */
+  motion?: { image: ImageLimits; video: VideoLimits; negativePrompt?: boolean };
   images: ImageLimits;
   price: CreditPrice;
   /** Tried in this order among the providers that have a key. */

@@ -5,6 +5,7 @@
 export const ERROR_IDS = [
   // request validation (intake, pure)
   'unknown-model',
+  'model-ambiguous',
   'prompt-missing',
   'prompt-too-short',
   'prompt-too-long',
@@ -24,6 +25,8 @@ export const ERROR_IDS = [
   'last-frame-without-first',
   'frames-and-references',
   'too-many-references',
+  'motion-inputs',
+  'model-retired',
   'image-type-unsupported',
   'image-too-large',
   'image-too-small',

@@ -39,10 +39,17 @@ const MODE_SOURCES: Record<string, string> = {
   'first-frame': 'a first frame',
   'first-last': 'a first and a last frame',
   reference: 'reference images',
+  motion: 'a character image and a driving video',
 };
 
 const modeSource = (mode: unknown): string =>
   Object.hasOwn(MODE_SOURCES, String(mode)) ? MODE_SOURCES[String(mode)]! : `${String(mode)} input`;
+
+/** "no image", "1 video", "2 images". */
+const counted = (n: unknown, thing: string): string => {
+  const count = Number(n ?? 0);
+  return count === 0 ? `no ${thing}` : `${count} ${thing}${count === 1 ? '' : 's'}`;
+};
 
 /** A command-line option as quoted in a sentence: `"--colour"`, or a stand-in when it is unknown. */
 const option = (v: unknown): string => (v === undefined ? 'that option' : `"${v}"`);
@@ -80,6 +87,8 @@ type Message = (d: Details, w: Vocabulary) => string;
 /** The words a person reads for each error id. Plain, specific, and saying what to do next. */
 const MESSAGES: Record<ErrorId, Message> = {
   'unknown-model': (d) => `There is no model called "${d.model}". Choose one of: ${list(d.allowed)}.`,
+  'model-ambiguous': (d, w) =>
+    `"${d.model}" could be ${orList((Array.isArray(d.models) ? d.models : []).map(String))}. Say which with ${w.setting('model')}.`,
   'prompt-missing': () => 'Please describe the video you want: the prompt is empty.',
   'prompt-too-short': (d) => `The prompt is too short: write at least ${d.min} characters.`,
   'prompt-too-long': (d) =>
@@ -121,6 +130,10 @@ const MESSAGES: Record<ErrorId, Message> = {
   'last-frame-without-first': () => 'A last frame needs a first frame too.',
   'frames-and-references': () => 'Use either first/last frames or reference images, not both.',
   'too-many-references': (d) => `You sent ${d.count} reference images; the most is ${d.max}.`,
+  'motion-inputs': (d, w) =>
+    `${w.command('motion')} takes one image of the character and one video of the motion to copy; you sent ${counted(d.images, 'image')} and ${counted(d.videos, 'video')}.`,
+  'model-retired': (d) =>
+    `${d.model} is no longer offered${d.replacement === undefined ? '' : `: use ${d.replacement} instead`}.${d.note === undefined ? '' : ` ${d.note}`}`,
   'image-type-unsupported': (d, w) =>
     `${capital(w.input(String(d.input)))} is ${d.type === undefined ? 'not a file we can read' : typeName(String(d.type))}; please send ${wanted(d.allowed)}.`,
   'image-too-large': (d, w) =>

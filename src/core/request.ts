@@ -1,7 +1,10 @@
 import { z } from 'zod';
 
-/** How a clip is driven: by text alone, a first frame, first and last frames, or reference images. */
-export const GENERATION_MODES = ['text', 'first-frame', 'first-last', 'reference'] as const;
+/**
+ * How a clip is driven: by text alone, a first frame, first and last frames, reference images, or
+ * motion control (a character image moved the way a driving video moves).
+ */
+export const GENERATION_MODES = ['text', 'first-frame', 'first-last', 'reference', 'motion'] as const;
 export type GenerationMode = (typeof GENERATION_MODES)[number];
 
 export const QUALITIES = ['std', 'pro'] as const;
@@ -50,6 +53,11 @@ export type SettingKey = (typeof SETTING_KEYS)[number];
  */
 export const generationRequestSchema = z.object({
   model: z.string(),
+  /**
+   * The mode the command asked for, where the inputs alone cannot tell: `motion` (a character image
+   * and a driving video, which would otherwise read as reference inputs). Absent: from the inputs.
+   */
+  mode: z.literal('motion').optional(),
   prompt: z.string().optional(),
   negativePrompt: z.string().optional(),
   duration: z.number().optional(),
@@ -64,7 +72,10 @@ export const generationRequestSchema = z.object({
   firstFrame: mediaRefSchema.optional(),
   lastFrame: mediaRefSchema.optional(),
   references: z.array(mediaRefSchema).optional(),
-  /** A reference video (MP4), for models that take one in `reference` mode. */
+  /**
+   * A reference video (MP4), for models that take one in `reference` mode; in `motion` mode, the
+   * driving video (with `firstFrame` the character image).
+   */
   referenceVideo: mediaRefSchema.optional(),
 });
 export type GenerationRequest = z.infer<typeof generationRequestSchema>;

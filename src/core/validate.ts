@@ -55,6 +55,14 @@ const charCount = (s: string): number => s.length;
 
 function modeOf(req: GenerationRequest): Result<GenerationMode> {
   const refs = req.references ?? [];
+  if (req.mode === 'motion') {
+    // One character image and one driving video, nothing else.
+    const images = (req.firstFrame ? 1 : 0) + (req.lastFrame ? 1 : 0) + refs.length;
+    const videos = req.referenceVideo ? 1 : 0;
+    return images === 1 && req.firstFrame && videos === 1
+      ? ok('motion')
+      : err(userError('motion-inputs', { images, videos }));
+  }
   if (refs.length > 0 || req.referenceVideo) {
     if (req.firstFrame || req.lastFrame) return err(userError('frames-and-references'));
     return ok('reference');
@@ -79,13 +87,18 @@ const isMultipleOf = (value: number, step: number, from: number): boolean => {
 export function validate(req: GenerationRequest, catalog: readonly ModelSpec[]): Result<ValidRequest> {
   const model = findModel(req.model, catalog);
   if (!model) return err(userError('unknown-model', { model: req.model, allowed: catalog.map((m) => m.id) }));
+  const mode = modeOf(req);
+  // Motion control is a command of its own: a model doing only it is no choice for other requests,
+  // nor one without it for a motion request.
+  const motionRequest = mode.ok && mode.value === 'motion';
+  const sameCommand = (m: ModelSpec): boolean =>
+    motionRequest ? m.modes.includes('motion') : m.modes.some((x) => x !== 'motion');
   /** The other models for which `test` holds. */
   const others = (test: (m: ModelSpec) => boolean): string[] =>
-    catalog.filter((m) => m.id !== model.id && test(m)).map((m) => m.id);
+    catalog.filter((m) => m.id !== model.id && sameCommand(m) && test(m)).map((m) => m.id);
   const refuse = (id: Parameters<typeof userError>[0], details: NonNullable<UserError['details']>) =>
     err(userError(id, details));
 
-  const mode = modeOf(req);
   if (!mode.ok && mode.error.id === 'last-frame-without-first' && !model.modes.includes('first-last')) {
     // A last frame alone on a model that cannot end on a frame: say so, not "add a first frame".
     return refuse('mode-unsupported', {
@@ -96,7 +109,8 @@ export function validate(req: GenerationRequest, catalog: readonly ModelSpec[]):
     });
   }
   if (!mode.ok) return mode;
-  if (req.referenceVideo && !model.referenceVideo) {
+  const motion = mode.value === 'motion' ? model.motion : undefined;
+  if (req.referenceVideo && !model.referenceVideo && mode.value !== 'motion') {
     return refuse('mode-unsupported', {
       model: model.id,
       mode: 'reference-video',
@@ -125,7 +139,8 @@ export function validate(req: GenerationRequest, catalog: readonly ModelSpec[]):
 
   const negativePrompt = req.negativePrompt?.trim() || undefined;
   if (negativePrompt !== undefined) {
-    const rule = model.negativePrompt;
+    // Motion control takes a negative prompt only where its endpoints do.
+    const rule = mode.value === 'motion' && !motion?.negativePrompt ? undefined : model.negativePrompt;
     if (!rule) {
       return refuse('negative-prompt-unsupported', {
         model: model.id,
@@ -142,13 +157,15 @@ export function validate(req: GenerationRequest, catalog: readonly ModelSpec[]):
     }
   }
 
-  const duration = req.duration ?? model.defaultDuration;
-  if (!model.durations.includes(duration)) {
+  // A motion clip is as long as its driving video: it counts as the longest one.
+  const durations = motion ? [motion.video.maxSeconds] : model.durations;
+  const duration = req.duration ?? (motion ? motion.video.maxSeconds : model.defaultDuration);
+  if (!durations.includes(duration)) {
     return refuse('duration-unsupported', {
       model: model.id,
       duration,
-      allowed: model.durations,
-      models: others((m) => m.durations.includes(duration)),
+      allowed: durations,
+      models: motion ? [] : others((m) => m.durations.includes(duration)),
     });
   }
 
@@ -186,7 +203,7 @@ export function validate(req: GenerationRequest, catalog: readonly ModelSpec[]):
   }
 
   let cfgScale: number | undefined;
-  if (model.cfgScale) {
+  if (model.cfgScale && !motion) {
     const c = model.cfgScale;
     cfgScale = req.cfgScale ?? c.default;
     if (
@@ -201,8 +218,9 @@ export function validate(req: GenerationRequest, catalog: readonly ModelSpec[]):
     return refuse('cfg-scale-unsupported', { model: model.id, models: others(TAKES.cfgScale) });
   }
 
+  // A motion clip keeps the driving video's own sound; none is generated.
   let sound: boolean | undefined;
-  if (model.sound) sound = req.sound ?? model.sound.default;
+  if (model.sound && !motion) sound = req.sound ?? model.sound.default;
   else if (req.sound === true) {
     return refuse('sound-unsupported', { model: model.id, models: others(TAKES.sound) });
   }
@@ -249,21 +267,21 @@ export function validate(req: GenerationRequest, catalog: readonly ModelSpec[]):
     return refuse('mode-unsupported', { model: model.id, mode: 'reference', allowed: model.modes });
   }
   const named: [string, MediaRef | undefined][] = [
-    ['first-frame', req.firstFrame],
+    [motion ? 'character-image' : 'first-frame', req.firstFrame],
     ['last-frame', req.lastFrame],
     ...references.map((r, i): [string, MediaRef] => [`reference-${i + 1}`, r]),
   ];
   for (const [input, ref] of named) {
     if (!ref) continue;
-    const problem = checkImageMetadata(ref, model.images, input);
+    const problem = checkImageMetadata(ref, motion?.image ?? model.images, input);
     if (problem) return err(problem);
   }
-  if (req.referenceVideo && model.referenceVideo) {
-    const rv = model.referenceVideo;
+  const videoLimits = motion ? motion.video : model.referenceVideo;
+  if (req.referenceVideo && videoLimits) {
     const problem = checkImageMetadata(
       req.referenceVideo,
-      { types: rv.types, maxBytes: rv.maxBytes, minSide: 1 },
-      'reference-video',
+      { types: videoLimits.types, maxBytes: videoLimits.maxBytes, minSide: 1 },
+      motion ? 'driving-video' : 'reference-video',
     );
     if (problem) return err(problem);
   }
@@ -293,6 +311,7 @@ export function validate(req: GenerationRequest, catalog: readonly ModelSpec[]):
 /** A valid request as a new one (Again): the same model, prompt, settings and inputs. */
 export function requestFromValid(valid: ValidRequest): GenerationRequest {
   const request: GenerationRequest = { model: valid.model, prompt: valid.prompt, duration: valid.duration };
+  if (valid.mode === 'motion') request.mode = 'motion';
   if (valid.negativePrompt !== undefined) request.negativePrompt = valid.negativePrompt;
   if (valid.aspectRatio !== undefined) request.aspectRatio = valid.aspectRatio;
   if (valid.quality !== undefined) request.quality = valid.quality;

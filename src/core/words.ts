@@ -8,8 +8,8 @@ import type { SettingKey } from './request.js';
  */
 export interface Vocabulary {
   /**
-   * An input by its neutral name: `first-frame`, `last-frame`, `reference-<n>` (from 1) or
-   * `reference-video`.
+   * An input by its neutral name: `first-frame`, `last-frame`, `reference-<n>` (from 1),
+   * `reference-video`, or motion control's `character-image` and `driving-video`.
    */
   input(name: string): string;
   /** A setting as the person gives it. */
@@ -21,8 +21,13 @@ export interface Vocabulary {
 }
 
 /** An input's neutral name read back: which slot, and the position among references. */
-export function inputSlot(name: string): { slot: 'first' | 'last' | 'reference' | 'video'; index: number } {
+export function inputSlot(name: string): {
+  slot: 'first' | 'last' | 'reference' | 'video' | 'character' | 'driving';
+  index: number;
+} {
   if (name === 'first-frame') return { slot: 'first', index: 1 };
+  if (name === 'character-image') return { slot: 'character', index: 1 };
+  if (name === 'driving-video') return { slot: 'driving', index: 1 };
   if (name === 'last-frame') return { slot: 'last', index: 2 };
   if (name === 'reference-video') return { slot: 'video', index: 1 };
   const n = /^reference-(\d+)$/.exec(name);
@@ -48,6 +53,8 @@ export const PLAIN_WORDS: Vocabulary = {
     if (slot === 'first') return 'the first frame';
     if (slot === 'last') return 'the last frame';
     if (slot === 'video') return 'the reference video';
+    if (slot === 'character') return 'the character image';
+    if (slot === 'driving') return 'the driving video';
     return `reference image ${index}`;
   },
   setting: (key) => SETTING_NAMES[key],

@@ -1,12 +1,15 @@
-import { findModel, type ModelSpec } from '../core/catalog.js';
+import type { ModelSpec } from '../core/catalog.js';
 import { messageFor } from '../core/messages.js';
 import { type Requester, userKey } from '../core/request.js';
+import { orList } from '../core/words.js';
 import type { Credits, LedgerEntry } from '../jobs/credits.js';
 import type { CancelOutcome, Intake } from '../jobs/intake.js';
 import { type AccessPolicy, isOperator } from './access.js';
-import { type AdminCommand, adminSpec, adminUsage, parseCredits } from './admin.js';
+import { type AdminCommand, adminSpec, adminUsage, isOff, parseCredits } from './admin.js';
 import type { CommunitySettings, CommunityStore, SettingsChange } from './community.js';
 import type { Doc, Line } from './docs.js';
+import { modesText } from './format.js';
+import { resolveModel } from './models.js';
 import { normalize } from './moderation.js';
 import { type Caller, communityKey, isPrivate } from './place.js';
 
@@ -45,6 +48,7 @@ const done = (title: string, ...lines: Line[]) => say(true, `✅ ${title}`, ...l
 const refuse = (title: string, ...lines: Line[]) => say(false, `⚠️ ${title}`, ...lines);
 
 const n = (value: number): string => value.toLocaleString('en-US');
+
 const creditsText = (value: number): string => `${n(value)} credit${value === 1 ? '' : 's'}`;
 
 /** Channels as mentions, comma-separated. */
@@ -112,6 +116,12 @@ export function createAdmin(deps: AdminDeps) {
         : `${allowed.join(', ') || 'none'} (denied: ${s.deniedModels.join(', ')})`,
     ]);
     lines.push([
+      { bold: 'Default model: ' },
+      s.defaultModel === undefined || s.deniedModels.includes(s.defaultModel)
+        ? "each command's usual one (see /models)"
+        : s.defaultModel,
+    ]);
+    lines.push([
       { bold: 'Blocked words: ' },
       s.blockedWords.length === 0 ? 'none' : `${s.blockedWords.length} (see the words subcommand)`,
     ]);
@@ -135,6 +145,46 @@ export function createAdmin(deps: AdminDeps) {
 
   async function change(community: string, c: SettingsChange): Promise<boolean> {
     return store.change(community, c);
+  }
+
+  /** The model an admin named (an id or a short name), or the refusal saying which they could mean. */
+  function modelArg(typed: string): ModelSpec | { refusal: AdminReply } {
+    const match = resolveModel(typed, catalog);
+    if (match.kind === 'found') return match.model;
+    if (match.kind === 'ambiguous') {
+      return { refusal: refuse(`"${typed}" could be ${orList(match.models.map((m) => m.id))}: say which.`) };
+    }
+    return {
+      refusal: refuse(`There is no model called "${typed}".`, [
+        `Models: ${catalog.map((m) => m.id).join(', ')}.`,
+      ]),
+    };
+  }
+
+  /** `/admin default <model|off>`: the model members get when they name none; an allowed one. */
+  async function setDefault(community: string, typed: string): Promise<AdminReply> {
+    if (isOff(typed)) {
+      const changed = await change(community, { kind: 'default-model', model: undefined });
+      return done(
+        changed
+          ? 'The default model here is the usual one again.'
+          : 'The default model here was already the usual one.',
+        ["Members who name no model get each command's usual one (see /models)."],
+      );
+    }
+    const model = modelArg(typed);
+    if ('refusal' in model) return model.refusal;
+    if ((await store.settings(community)).deniedModels.includes(model.id)) {
+      return refuse(`${model.id} is denied here.`, [
+        'Allow it first with ',
+        { code: `/admin models allow ${model.id}` },
+        '.',
+      ]);
+    }
+    await change(community, { kind: 'default-model', model: model.id });
+    return done(`${model.id} is now the default model here.`, [
+      `Members who name no model get it, wherever it makes what they ask for (${modesText(model)}).`,
+    ]);
   }
 
   async function stats(community: string): Promise<AdminReply> {
@@ -232,16 +282,14 @@ export function createAdmin(deps: AdminDeps) {
       }
       case 'models': {
         const action = arg('action');
-        const model = findModel(arg('model'), catalog);
         if (action !== 'allow' && action !== 'deny') return usage();
-        if (!model) {
-          return refuse(`There is no model called "${arg('model')}".`, [
-            `Models: ${catalog.map((m) => m.id).join(', ')}.`,
-          ]);
-        }
+        const model = modelArg(arg('model'));
+        if ('refusal' in model) return model.refusal;
         await change(community, { kind: 'model', model: model.id, allowed: action === 'allow' });
         return done(action === 'allow' ? `${model.id} is allowed here.` : `${model.id} is denied here.`);
       }
+      case 'default':
+        return setDefault(community, arg('model'));
       case 'words': {
         const action = arg('action');
         const word = arg('word');

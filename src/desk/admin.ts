@@ -13,6 +13,7 @@ export const ADMIN_SUBCOMMANDS = [
   'block',
   'unblock',
   'models',
+  'default',
   'words',
   'channels',
   'pause',
@@ -37,7 +38,7 @@ export interface AdminArgSpec {
   summary: string;
   required: boolean;
   choices?: readonly string[];
-  /** `credits` that may also be `off` (no budget, no tier, the default limit). */
+  /** `credits` or a `model` that may also be `off` (no budget, no tier, the default limit or model). */
   off?: boolean;
 }
 
@@ -93,6 +94,19 @@ export const ADMIN: readonly AdminSubSpec[] = [
         choices: ['allow', 'deny'],
       },
       { name: 'model', kind: 'model', summary: 'The model', required: true },
+    ],
+  },
+  {
+    name: 'default',
+    summary: 'Set the model members get when they name none',
+    args: [
+      {
+        name: 'model',
+        kind: 'model',
+        summary: 'An allowed model, or off for the usual default',
+        required: true,
+        off: true,
+      },
     ],
   },
   {
@@ -165,10 +179,14 @@ export interface AdminCommand {
   channel?: { id: string; name?: string };
 }
 
+/** Whether an argument says "none": `off`, `none`, `default`, `unset`. */
+export const isOff = (text: string): boolean =>
+  ['off', 'none', 'default', 'unset'].includes(text.trim().toLowerCase());
+
 /** `123`, `1,350`, `off` → a number of credits, `undefined` for off, or `invalid`. */
 export function parseCredits(text: string, off: boolean): number | undefined | 'invalid' {
   const t = text.trim().toLowerCase();
-  if (off && ['off', 'none', 'default', 'unset'].includes(t)) return undefined;
+  if (off && isOff(t)) return undefined;
   if (!/^\d[\d,_]*$/.test(t)) return 'invalid';
   const n = Number(t.replace(/[,_]/g, ''));
   return Number.isSafeInteger(n) && n <= 1_000_000_000 ? n : 'invalid';

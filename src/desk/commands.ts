@@ -9,7 +9,7 @@ import { unique } from './format.js';
  * What a command offers follows the catalog: a setting appears only where some model takes it.
  */
 
-export const GENERATE_COMMANDS = ['video', 'reference'] as const;
+export const GENERATE_COMMANDS = ['video', 'reference', 'motion'] as const;
 export type GenerateCommandName = (typeof GENERATE_COMMANDS)[number];
 export type CommandName = GenerateCommandName | 'cancel' | 'quota' | 'history' | 'models' | 'help' | 'admin';
 
@@ -41,6 +41,9 @@ export interface SettingSpec {
   takenBy(model: ModelSpec, modes: readonly GenerationMode[]): boolean;
 }
 
+/** Whether a command's modes go beyond motion control, which has no length, sound or guidance to choose. */
+const beyondMotion = (modes: readonly GenerationMode[]): boolean => modes.some((m) => m !== 'motion');
+
 /** The settings in the order a command lists them. */
 export const SETTINGS: readonly SettingSpec[] = [
   {
@@ -59,7 +62,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     type: 'integer',
     summary: 'Length in seconds',
     example: '10',
-    takenBy: () => true,
+    takenBy: (_m, modes) => beyondMotion(modes),
   },
   {
     key: 'aspectRatio',
@@ -77,7 +80,8 @@ export const SETTINGS: readonly SettingSpec[] = [
     type: 'string',
     summary: 'What to keep out of the clip',
     example: '"blurry, text"',
-    takenBy: TAKES.negativePrompt,
+    takenBy: (m, modes) =>
+      TAKES.negativePrompt(m) && (beyondMotion(modes) || m.motion?.negativePrompt === true),
   },
   {
     key: 'quality',
@@ -95,7 +99,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     type: 'number',
     summary: 'How closely to follow the prompt',
     example: '0.7',
-    takenBy: TAKES.cfgScale,
+    takenBy: (m, modes) => TAKES.cfgScale(m) && beyondMotion(modes),
   },
   {
     key: 'sound',
@@ -104,7 +108,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     type: 'boolean',
     summary: 'Generate sound too',
     example: 'on',
-    takenBy: TAKES.sound,
+    takenBy: (m, modes) => TAKES.sound(m) && beyondMotion(modes),
   },
   {
     key: 'resolution',
@@ -172,13 +176,20 @@ export function commandInputs(
 export const DEFAULT_VIDEO_MODEL = 'kling-2.5-turbo-pro';
 /** Model of `/reference` when the person names none. */
 export const DEFAULT_REFERENCE_MODEL = 'kling-o3-pro';
+/** Model of `/motion` when the person names none. */
+export const DEFAULT_MOTION_MODEL = 'kling-2.6-pro';
 
 /**
  * The model a request in `mode` gets when it names none: the default of its command if that model
  * does the mode, else the first catalog model that does (so a catalog without the default still works).
  */
 export function defaultModelFor(mode: GenerationMode, catalog: readonly ModelSpec[]): string {
-  const preferred = mode === 'reference' ? DEFAULT_REFERENCE_MODEL : DEFAULT_VIDEO_MODEL;
+  const preferred =
+    mode === 'reference'
+      ? DEFAULT_REFERENCE_MODEL
+      : mode === 'motion'
+        ? DEFAULT_MOTION_MODEL
+        : DEFAULT_VIDEO_MODEL;
   const capable = catalog.filter((m) => m.modes.includes(mode));
   return (capable.find((m) => m.id === preferred) ?? capable[0])?.id ?? preferred;
 }
@@ -208,6 +219,11 @@ export const COMMANDS: readonly CommandSpec[] = [
       const n = commandInputs('reference', catalog).references;
       return `Make a clip that keeps the people or things of up to ${n} image${n === 1 ? '' : 's'}`;
     },
+  },
+  {
+    name: 'motion',
+    modes: ['motion'],
+    summary: () => 'Make a character from an image move the way a video moves',
   },
   { name: 'models', summary: () => 'Models, clip lengths and prices in credits' },
   { name: 'quota', summary: () => 'How many credits you have left today' },

@@ -6,7 +6,8 @@ import { normalize } from './moderation.js';
  * and changed from the chat by its admins; and the service's own switches, changed by operators.
  *
  * Keys (no TTL: settings persist until an admin changes them), `community` being a `communityKey`:
- * - `${prefix}:community:<community>`                hash `memberCredits`, `budget`, `paused` ('1')
+ * - `${prefix}:community:<community>`                hash `memberCredits`, `budget`, `paused` ('1'),
+ *                                                    `defaultModel` (a model id)
  * - `${prefix}:community:<community>:tiers`          hash role id → credits per day
  * - `${prefix}:community:<community>:denied-models`  set of model ids
  * - `${prefix}:community:<community>:words`          hash normalised word → the word as typed
@@ -33,6 +34,11 @@ export interface CommunitySettings {
   tiers: Readonly<Record<string, number>>;
   /** Models denied here (every other catalog model is allowed). */
   deniedModels: readonly string[];
+  /**
+   * The model members get when they name none, where it does the request's mode; undefined: the
+   * command's own default. Ignored while it is denied here.
+   */
+  defaultModel?: string;
   /** Blocked words, as the admins typed them. */
   blockedWords: readonly string[];
   paused: boolean;
@@ -54,6 +60,7 @@ export type SettingsChange =
   | { kind: 'budget'; credits: number | undefined }
   | { kind: 'tier'; role: string; credits: number | undefined }
   | { kind: 'model'; model: string; allowed: boolean }
+  | { kind: 'default-model'; model: string | undefined }
   | { kind: 'word'; word: string; blocked: boolean }
   | { kind: 'paused'; paused: boolean }
   | { kind: 'channel'; channel: string; allowed: boolean };
@@ -177,6 +184,7 @@ export function createCommunityStore(redis: Redis, prefix: string): CommunitySto
       const budget = credits(main.budget);
       if (memberCredits !== undefined) settings.memberCredits = memberCredits;
       if (budget !== undefined) settings.budget = budget;
+      if (main.defaultModel) settings.defaultModel = main.defaultModel;
       return settings;
     },
 
@@ -197,6 +205,16 @@ export function createCommunityStore(redis: Redis, prefix: string): CommunitySto
               ? redis.srem(`${key}:denied-models`, change.model)
               : redis.sadd(`${key}:denied-models`, change.model),
           );
+        case 'default-model': {
+          if (change.model === undefined) return (await redis.hdel(key, 'defaultModel')) === 1;
+          requireName('model', change.model);
+          const results = await redis
+            .multi()
+            .hget(key, 'defaultModel')
+            .hset(key, 'defaultModel', change.model)
+            .exec();
+          return replyOf(results, 0) !== change.model;
+        }
         case 'word': {
           const normal = normalize(change.word);
           if (normal === '') throw new RangeError('a blocked word must have a letter or sign in it');

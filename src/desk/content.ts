@@ -1,10 +1,14 @@
-import { findModel, type ModelSpec } from '../core/catalog.js';
+import { FAMILIES } from '../catalog/models.js';
+import { findModel, MIB, type ModelSpec } from '../core/catalog.js';
 import { messageFor } from '../core/messages.js';
+import type { GenerationMode } from '../core/request.js';
+import { orList } from '../core/words.js';
 import type { CancelOutcome } from '../jobs/intake.js';
 import {
   availableCommands,
   commandInputs,
   commandModels,
+  DEFAULT_MOTION_MODEL,
   DEFAULT_REFERENCE_MODEL,
   DEFAULT_VIDEO_MODEL,
   defaultModelFor,
@@ -14,7 +18,17 @@ import {
 } from './commands.js';
 import type { HistoryItem, QuotaView } from './desk.js';
 import { type Doc, type Example, type HelpWords, joined, type Line, type Section } from './docs.js';
-import { durationsText, modesText, priceRows, qualitiesText, ratiosText, shorten } from './format.js';
+import {
+  cheapestClip,
+  durationsText,
+  modesText,
+  priceRows,
+  qualitiesText,
+  ratiosText,
+  shorten,
+  unique,
+} from './format.js';
+import { resolveModel } from './models.js';
 import type { StatusView } from './status.js';
 
 /** Examples for the help, from the catalog: a text clip, an animated image, a reference clip. */
@@ -86,7 +100,9 @@ export function helpDoc(catalog: readonly ModelSpec[], words: HelpWords): Doc {
     const what =
       command === 'video'
         ? 'a clip from your words'
-        : `keeps the people and things of your images in the clip (${defaultModelFor('reference', catalog)} by default)`;
+        : command === 'motion'
+          ? `moves the character of an image the way a video moves (${defaultModelFor('motion', catalog)} by default)`
+          : `keeps the people and things of your images in the clip (${defaultModelFor('reference', catalog)} by default)`;
     sections.push({ lines: [[{ command }, ' ', { prompt: true }, ` — ${what}`]] });
     sections.push({
       bullets: true,
@@ -120,7 +136,8 @@ export function helpDoc(catalog: readonly ModelSpec[], words: HelpWords): Doc {
 /** A model's label and id, and the commands it is the default of. */
 function modelHeading(model: ModelSpec, catalog: readonly ModelSpec[]): Line {
   const defaults = GENERATE_COMMANDS.filter((c) => {
-    const preferred = c === 'video' ? DEFAULT_VIDEO_MODEL : DEFAULT_REFERENCE_MODEL;
+    const preferred =
+      c === 'video' ? DEFAULT_VIDEO_MODEL : c === 'motion' ? DEFAULT_MOTION_MODEL : DEFAULT_REFERENCE_MODEL;
     return model.id === preferred && commandModels(c, catalog).some((m) => m.id === model.id);
   });
   const heading: Line = [
@@ -183,29 +200,201 @@ function modelSection(model: ModelSpec, catalog: readonly ModelSpec[]): Section 
   return { heading, lines };
 }
 
-/** One model in a line under its heading: what it makes, its lengths, the credits of a clip. */
-function briefSection(model: ModelSpec, catalog: readonly ModelSpec[]): Section {
+/** A mode in a word or two, for a line per model. */
+const MODE_SHORT: Record<GenerationMode, string> = {
+  text: 'text',
+  'first-frame': 'image',
+  'first-last': 'first+last',
+  reference: 'reference',
+  motion: 'motion',
+};
+
+/** The catalog's models by family, in the order of `FAMILIES`, then any family it does not list. */
+export function byFamily(catalog: readonly ModelSpec[]): { label: string; models: ModelSpec[] }[] {
+  const ids = unique([...FAMILIES.map((f) => f.id), ...catalog.map((m) => m.family)]);
+  return ids.flatMap((id) => {
+    const models = catalog.filter((m) => m.family === id);
+    const label = FAMILIES.find((f) => f.id === id)?.label ?? id;
+    return models.length > 0 ? [{ label, models }] : [];
+  });
+}
+
+/** " — default for /video": the commands a model is the default of, if any. */
+function defaultOf(model: ModelSpec, catalog: readonly ModelSpec[]): Line {
   const heading = modelHeading(model, catalog);
-  const credits = priceRows(model)
-    .map(({ label, row }) => `${label}${row}`)
-    .join(' | ');
-  return { heading, lines: [[`${modesText(model)} · ${durationsText(model.durations)} · ${credits}`]] };
+  return heading.slice(3);
+}
+
+/** One model in a line: its id, what it makes, its lengths, and what its cheapest clip costs. */
+const briefLine = (model: ModelSpec, catalog: readonly ModelSpec[]): Line => [
+  { code: model.id },
+  ` ${model.modes.map((m) => MODE_SHORT[m]).join(', ')} · ${durationsText(model.durations)} · from ${cheapestClip(model)}`,
+  ...defaultOf(model, catalog),
+];
+
+/** How much of each model `/models` shows: every detail, a line each, or only the ids. */
+export type ModelsDetail = 'full' | 'brief' | 'names';
+
+/** The closing lines of `/models`: how to choose one, short names, and how to see one in detail. */
+function choosing(catalog: readonly ModelSpec[]): Section {
+  const alias = catalog.find((m) => m.aliases?.length)?.aliases?.[0];
+  return {
+    lines: [
+      [
+        'Choose one with ',
+        { setting: 'model' },
+        ...(alias ? [' (short names work: ', { code: alias }, ')'] : []),
+        '. One model’s options and prices: ',
+        { command: 'models' },
+        ' with its name.',
+      ],
+    ],
+  };
 }
 
 /**
- * Every model, and how to choose one. `brief`: one line each, for a platform whose message cannot
- * hold every model's details.
+ * Every model, grouped by family, and how to choose one. `detail`: `full` (each model's details),
+ * `brief` (a line each: modes, lengths, the cheapest clip in credits) or `names` (the ids of each
+ * family), for platforms whose message cannot hold more.
  */
-export function modelsDoc(catalog: readonly ModelSpec[], options: { brief?: boolean } = {}): Doc {
+export function modelsDoc(catalog: readonly ModelSpec[], options: { detail?: ModelsDetail } = {}): Doc {
   if (catalog.length === 0)
     return { title: '🎞 Models', sections: [{ lines: [['No models are available.']] }] };
-  const section = options.brief ? briefSection : modelSection;
-  return {
-    title: '🎞 Models',
-    sections: [
-      ...catalog.map((m) => section(m, catalog)),
-      { lines: [['Choose one with ', { setting: 'model' }, '.']] },
+  const families = byFamily(catalog);
+  const detail = options.detail ?? 'full';
+  const heading = (label: string): Line => ['▸ ', { bold: label }];
+  const sections: Section[] =
+    detail === 'full'
+      ? families.flatMap((f) => [
+          { heading: heading(f.label), lines: [] },
+          ...f.models.map((m) => modelSection(m, catalog)),
+        ])
+      : detail === 'brief'
+        ? families.map((f) => ({
+            heading: heading(f.label),
+            lines: f.models.map((m) => briefLine(m, catalog)),
+          }))
+        : [
+            {
+              lines: families.map(
+                (f): Line => [
+                  { bold: f.label },
+                  ': ',
+                  ...joined(
+                    f.models.map((m): Line => [{ code: m.id }]),
+                    ', ',
+                  ),
+                ],
+              ),
+            },
+          ];
+  const title = detail === 'brief' ? '🎞 Models (credits: the cheapest clip)' : '🎞 Models';
+  return { title, sections: [...sections, choosing(catalog)] };
+}
+
+/** The most detailed `/models` that `fits` (a platform's message limit), else the shortest. */
+export function fittingModelsDoc(catalog: readonly ModelSpec[], fits: (doc: Doc) => boolean): Doc {
+  const details: ModelsDetail[] = ['full', 'brief', 'names'];
+  const docs = details.map((detail) => modelsDoc(catalog, { detail }));
+  return docs.find(fits) ?? (docs.at(-1) as Doc);
+}
+
+/** "JPEG, PNG or WebP, up to 10 MB, at least 300 px a side". */
+function imageLimitsText(limits: ModelSpec['images']): string {
+  const types = orList(unique(limits.types.map((t) => (t.split('/')[1] ?? t).toUpperCase())));
+  const side = `at least ${limits.minSide} px${limits.maxSide ? ` and at most ${limits.maxSide} px` : ''} a side`;
+  return `${types}, up to ${Math.round(limits.maxBytes / MIB)} MB, ${side}`;
+}
+
+/** `/models <name>`: one model's modes, options, limits and credits. */
+export function modelDoc(model: ModelSpec, catalog: readonly ModelSpec[]): Doc {
+  const takes = (...line: Line): Line[] => [line];
+  const options: Line[] = [
+    [`Makes: ${modesText(model)}`],
+    [`Length: ${durationsText(model.durations)} (${model.defaultDuration} s by default)`],
+    [
+      `Ratios: ${ratiosText(model)}${model.aspectRatioModes.length > 0 ? ` — ${model.defaultAspectRatio} by default` : ''}`,
     ],
+    [`Prompt: ${model.prompt.minLength}–${model.prompt.maxLength} characters`],
+    ...(model.qualities.length > 1
+      ? takes('Quality (', { setting: 'quality' }, `): ${qualitiesText(model)}`)
+      : []),
+    ...(model.resolutions && model.resolutions.options.length > 1
+      ? takes(
+          'Resolution (',
+          { setting: 'resolution' },
+          `): ${model.resolutions.options.join(', ')} (${model.resolutions.default} by default)`,
+        )
+      : []),
+    ...(model.sound
+      ? takes('Sound (', { setting: 'sound' }, `): ${model.sound.default ? 'on' : 'off'} by default`)
+      : []),
+    ...(model.negativePrompt
+      ? takes(
+          'Negative prompt (',
+          { setting: 'negativePrompt' },
+          `): up to ${model.negativePrompt.maxLength} characters`,
+        )
+      : []),
+    ...(model.cfgScale
+      ? takes(
+          'Guidance (',
+          { setting: 'cfgScale' },
+          `): ${model.cfgScale.min}–${model.cfgScale.max} (${model.cfgScale.default} by default)`,
+        )
+      : []),
+    ...(model.seed ? takes('Seed (', { setting: 'seed' }, `): ${model.seed.min}–${model.seed.max}`) : []),
+    ...(model.modes.some((m) => m !== 'text') ? [[`Images: ${imageLimitsText(model.images)}`]] : []),
+    ...(model.modes.includes('reference') ? [[`Reference images: up to ${model.maxReferenceImages}`]] : []),
+    ...(model.referenceVideo
+      ? [
+          [
+            `Reference video: ${orList(model.referenceVideo.types.map((t) => (t.split('/')[1] ?? t).toUpperCase()))}, up to ${model.referenceVideo.maxSeconds} s and ${Math.round(model.referenceVideo.maxBytes / MIB)} MB`,
+          ],
+        ]
+      : []),
+    ...(model.motion
+      ? [
+          [
+            'Motion control (',
+            { command: 'motion' },
+            `): a character image up to ${Math.round(model.motion.image.maxBytes / MIB)} MB and a driving video up to ${model.motion.video.maxSeconds} s and ${Math.round(model.motion.video.maxBytes / MIB)} MB; the clip is as long as the video, charged as ${model.motion.video.maxSeconds} s`,
+          ],
+        ]
+      : []),
+  ];
+  const family = byFamily(catalog).find((f) => f.models.includes(model))?.label ?? model.family;
+  const also = model.aliases?.length ? ` · also called ${model.aliases.join(', ')}` : '';
+  return {
+    title: `🎞 ${model.label}`,
+    sections: [
+      { heading: modelHeading(model, catalog), lines: [[model.description], [`Family: ${family}${also}`]] },
+      { lines: options, bullets: true },
+      {
+        heading: [{ bold: 'Credits per clip' }],
+        lines: priceRows(model, { resolutions: true }).map(({ label, row }): Line => [`${label}${row}`]),
+        bullets: true,
+      },
+    ],
+  };
+}
+
+/**
+ * `/models <name>`: the model a name stands for in detail; for a name several models fit, them; for
+ * one no model has, the ids to choose from.
+ */
+export function modelAnswer(typed: string, catalog: readonly ModelSpec[]): Doc {
+  const match = resolveModel(typed, catalog);
+  if (match.kind === 'found') return modelDoc(match.model, catalog);
+  if (match.kind === 'ambiguous') {
+    return {
+      title: `🎞 “${typed}” could be ${match.models.length} models`,
+      sections: [{ lines: match.models.map((m) => briefLine(m, catalog)) }, choosing(catalog)],
+    };
+  }
+  return {
+    title: `There is no model called “${typed}”.`,
+    sections: modelsDoc(catalog, { detail: 'names' }).sections,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { ModelSpec } from '../core/catalog.js';
+import { type RetiredModel, retiredError } from '../catalog/retired.js';
+import { findModel, type ModelSpec } from '../core/catalog.js';
 import { err, ok, type Result, type UserError, userError } from '../core/errors.js';
 import type { DeliveryTarget, MediaSources } from '../core/ports.js';
 import { type MediaRef, type Requester, userKey, type ValidRequest } from '../core/request.js';
@@ -15,9 +16,10 @@ import type { AdminCommand } from './admin.js';
 import { type AdminReply, createAdmin } from './admin-ops.js';
 import { type AgainStore, createAgainStore } from './again.js';
 import { defaultModelFor } from './commands.js';
-import type { CommunityStore } from './community.js';
+import type { CommunitySettings, CommunityStore } from './community.js';
 import { admission, admit, chargeTerms, type GateDeps, moderate } from './gate.js';
-import { type Caller, communityKey } from './place.js';
+import { createAllowedModels } from './models.js';
+import { type Caller, communityKey, type Place } from './place.js';
 import { checkCommand, type GenerateCommand } from './request.js';
 import { readStatus, type StatusView } from './status.js';
 
@@ -35,6 +37,8 @@ export interface DeskDeps {
   queues: Queues;
   redis: Redis;
   catalog: readonly ModelSpec[];
+  /** Models taken out of the catalog, answered with their replacement (`catalog/retired.ts`). */
+  retired?: readonly RetiredModel[];
   /** The media sources of the platforms, asked before a clip is made again from old inputs. */
   sources: MediaSources;
   logger: Logger;
@@ -125,6 +129,11 @@ export interface Desk {
   history(caller: Caller): Promise<HistoryItem[] | 'busy'>;
   /** A clip of the requester's from `/history`, while its link lives. */
   replay(jobId: string, requester: Requester): Promise<Replay>;
+  /**
+   * The models the place's community allows, for suggestions: briefly cached and time-boxed (the
+   * whole catalog when Redis is slow), since a suggestion must come within Discord's 3 s.
+   */
+  allowedModels(place: Place): Promise<readonly ModelSpec[]>;
   /** Runs an `/admin` command; refuses anyone who is not an admin here. */
   admin(caller: Caller, cmd: AdminCommand): Promise<AdminReply | 'busy'>;
   /**
@@ -149,8 +158,28 @@ const defaultClip = (catalog: readonly ModelSpec[]): { model: string; credits: n
   credits: defaultClipCredits(catalog),
 });
 
+/**
+ * The request a command naming no model makes with the community's default model, where one is set,
+ * allowed here and does the request's mode; else the request as checked with the command's default.
+ * Checked again for the new model: its own limits apply (and its refusal names it).
+ */
+function withCommunityDefault(
+  cmd: GenerateCommand,
+  checked: Result<ValidRequest> & { ok: true },
+  settings: CommunitySettings,
+  catalog: readonly ModelSpec[],
+): Result<ValidRequest> {
+  const chosen = settings.defaultModel;
+  if (cmd.settings.model !== undefined || chosen === undefined || chosen === checked.value.model)
+    return checked;
+  if (settings.deniedModels.includes(chosen)) return checked;
+  if (!findModel(chosen, catalog)?.modes.includes(checked.value.mode)) return checked;
+  return checkCommand({ ...cmd, settings: { ...cmd.settings, model: chosen } }, catalog);
+}
+
 export function createDesk(deps: DeskDeps): Desk {
   const now = deps.now ?? Date.now;
+  const retired = deps.retired ?? [];
   const again: AgainStore = createAgainStore(deps.redis, deps.queues.prefix);
   const status = (jobId: string) => readStatus(deps, jobId, now());
   const gate: GateDeps = {
@@ -169,6 +198,8 @@ export function createDesk(deps: DeskDeps): Desk {
     defaultLimit: deps.defaultLimit,
     now,
   });
+
+  const allowed = createAllowedModels({ store: deps.store, catalog: deps.catalog, now });
 
   /**
    * Runs `work` unless Redis is known to be down; a Redis error, or no answer within the budget
@@ -193,16 +224,22 @@ export function createDesk(deps: DeskDeps): Desk {
     }
   }
 
-  /** The checks before any charge, then the charge and the job. */
+  /**
+   * The checks before any charge, then the charge and the job. `cmd`: the command asked, when it
+   * named no model and the community's default model may stand in for the command's own.
+   */
   async function take(
-    request: Result<ValidRequest>,
+    checked: Result<ValidRequest>,
     caller: Caller,
     target: DeliveryTarget,
+    cmd?: GenerateCommand,
   ): Promise<Result<Accepted>> {
-    if (!request.ok) return request;
+    if (!checked.ok) return checked;
     const admitted = await guarded(() => admit(gate, caller), deps.redisBudgetMs ?? 5_000);
     if (admitted === 'busy') return err(userError('service-busy'));
     if (!admitted.ok) return admitted;
+    const request = cmd ? withCommunityDefault(cmd, checked, admitted.value, deps.catalog) : checked;
+    if (!request.ok) return request;
     const moderated = moderate(gate, admitted.value, request.value);
     if (!moderated.ok) return moderated;
     const { requester } = caller;
@@ -284,8 +321,8 @@ export function createDesk(deps: DeskDeps): Desk {
 
   return {
     catalog: deps.catalog,
-    check: (cmd) => checkCommand(cmd, deps.catalog),
-    submit: (cmd) => take(checkCommand(cmd, deps.catalog), callerOf(cmd), cmd.target),
+    check: (cmd) => checkCommand(cmd, deps.catalog, retired),
+    submit: (cmd) => take(checkCommand(cmd, deps.catalog, retired), callerOf(cmd), cmd.target, cmd),
 
     async again(jobId, caller, target) {
       if (isDown(deps.redis)) return err(userError('service-busy'));
@@ -301,6 +338,8 @@ export function createDesk(deps: DeskDeps): Desk {
       if (!kept) return err(userError('again-expired'));
       // A button id is anyone's to forge: only a clip made on this platform and server is made again here.
       if (found.where !== communityKey(caller.place)) return err(userError('again-elsewhere'));
+      const gone = retiredError(kept.model, deps.catalog, retired);
+      if (gone) return err(gone);
       const now = await refreshed(kept).catch(() => 'busy' as const);
       if (now === 'busy') return err(userError('service-busy'));
       if (!now) return err(userError('inputs-gone'));
@@ -375,6 +414,8 @@ export function createDesk(deps: DeskDeps): Desk {
       }
       return { ok: true, url: entry.url, entry };
     },
+
+    allowedModels: (place) => allowed(communityKey(place)),
 
     admin: (caller, cmd) => guarded(() => admin.run(caller, cmd)),
 

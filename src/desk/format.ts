@@ -1,4 +1,4 @@
-import { creditsFor, type ModelSpec } from '../core/catalog.js';
+import { creditsFor, type ModelSpec, TAKES } from '../core/catalog.js';
 import type { GenerationMode, Quality } from '../core/request.js';
 
 /**
@@ -14,6 +14,7 @@ export const MODE_NAMES: Record<GenerationMode, string> = {
   'first-frame': 'image (first frame)',
   'first-last': 'first + last frame',
   reference: 'reference images',
+  motion: 'motion control (an image moved by a video)',
 };
 
 /** "text, image (first frame), first + last frame"; "reference images (up to 7)". */
@@ -51,22 +52,36 @@ export function durationsText(durations: readonly number[]): string {
  * "5 s: 175 · 10 s: 350" — credits of one clip at each duration; "72 per second" where the price is
  * by the second (a list of 13 lengths would not fit a chat message beside the other models).
  */
-export const priceRow = (model: ModelSpec, quality: Quality, sound: boolean): string =>
+export const priceRow = (model: ModelSpec, quality: Quality, sound: boolean, resolution?: string): string =>
   model.price.kind === 'per-second'
-    ? `${creditsFor(model, 1, quality, sound)} per second`
-    : model.durations.map((d) => `${d} s: ${creditsFor(model, d, quality, sound)}`).join(' · ');
+    ? `${creditsFor(model, 1, quality, sound, resolution)} per second`
+    : model.durations.map((d) => `${d} s: ${creditsFor(model, d, quality, sound, resolution)}`).join(' · ');
 
-/** The price lines of a model: one per quality it offers, and again with sound where it has sound. */
-export function priceRows(model: ModelSpec): { label: string; row: string }[] {
+/**
+ * The price lines of a model: one per quality it offers, and again with sound where it has sound;
+ * with `resolutions`, one per resolution too where it offers several (else at its default one).
+ */
+export function priceRows(
+  model: ModelSpec,
+  options: { resolutions?: boolean } = {},
+): { label: string; row: string }[] {
   const many = model.qualities.length > 1;
+  const resolutions =
+    options.resolutions && TAKES.resolution(model) ? (model.resolutions?.options ?? []) : [undefined];
   const rows: { label: string; row: string }[] = [];
   for (const q of many ? model.qualities : [model.defaultQuality]) {
-    const label = many ? `${q} ` : '';
-    rows.push({ label, row: priceRow(model, q, false) });
-    if (model.sound) rows.push({ label: `${label}with sound `, row: priceRow(model, q, true) });
+    for (const r of resolutions) {
+      const label = `${many ? `${q} ` : ''}${r ? `${r} ` : ''}`;
+      rows.push({ label, row: priceRow(model, q, false, r) });
+      if (model.sound) rows.push({ label: `${label}with sound `, row: priceRow(model, q, true, r) });
+    }
   }
   return rows;
 }
+
+/** The fewest credits a clip of the model costs: its shortest clip, at its defaults, without sound. */
+export const cheapestClip = (model: ModelSpec): number =>
+  Math.min(...model.durations.map((d) => creditsFor(model, d, model.defaultQuality, false)));
 
 const MINUTE_MS = 60_000;
 

@@ -1,9 +1,11 @@
+import { type RetiredModel, retiredError } from '../catalog/retired.js';
 import { findModel, type ModelSpec } from '../core/catalog.js';
 import { err, ok, type Result, userError } from '../core/errors.js';
 import type { DeliveryTarget } from '../core/ports.js';
 import type { GenerationMode, GenerationRequest, MediaRef, Requester } from '../core/request.js';
 import { validate } from '../core/validate.js';
 import { commandInputs, defaultModelFor, type GenerateCommandName } from './commands.js';
+import { resolveModel } from './models.js';
 import type { Place } from './place.js';
 
 /** The settings a person gave, by neutral key (what each platform parsed from its own syntax). */
@@ -53,11 +55,19 @@ const referenceInput = (n: number) => `reference-${n}`;
 /**
  * The command as a platform-neutral request: attachments put in their places (by the slot the
  * platform names, else by order: one image animates, two are the first and last frame; a
- * `/reference` takes every image and the first video), the command's default model when none is
+ * `/reference` takes every image and the first video; a `/motion` one image and one video), the command's default model when none is
  * named. Refuses what no model could take from this command (a third frame) and what the platform
  * will not let a bot download. Pure.
  */
 export function requestOf(cmd: GenerateCommand, catalog: readonly ModelSpec[]): Result<GenerationRequest> {
+  // A short name (`kling3`, a family, a unique prefix) stands for its model; an unknown one is left
+  // as typed, for the validation's "no model called …".
+  const typed = cmd.settings.model;
+  const named = typed === undefined ? undefined : resolveModel(typed, catalog);
+  if (typed !== undefined && named?.kind === 'ambiguous') {
+    return err(userError('model-ambiguous', { model: typed, models: named.models.map((m) => m.id) }));
+  }
+  const chosen = named?.kind === 'found' ? named.model.id : typed;
   const images = cmd.attachments.filter((a) => a.kind === 'image');
   const videos = cmd.attachments.filter((a) => a.kind === 'video');
   const request: GenerationRequest = { model: '', prompt: cmd.prompt };
@@ -76,13 +86,23 @@ export function requestOf(cmd: GenerateCommand, catalog: readonly ModelSpec[]): 
     if (first) request.firstFrame = first.ref;
     if (last) request.lastFrame = last.ref;
     mode = last ? 'first-last' : first ? 'first-frame' : 'text';
+  } else if (cmd.command === 'motion') {
+    // One character image and one driving video: anything else is answered before any download.
+    const character = images[0];
+    if (!character || images.length > 1 || videos.length !== 1) {
+      return err(userError('motion-inputs', { images: images.length, videos: videos.length }));
+    }
+    placed.push(['character-image', character]);
+    request.firstFrame = character.ref;
+    request.mode = 'motion';
+    mode = 'motion';
   } else {
     images.forEach((a, i) => {
       placed.push([referenceInput(i + 1), a]);
     });
     if (images.length > 0) request.references = images.map((a) => a.ref);
     mode = 'reference';
-    const model = findModel(cmd.settings.model ?? defaultModelFor(mode, catalog), catalog);
+    const model = findModel(chosen ?? defaultModelFor(mode, catalog), catalog);
     if (images.length === 0 && videos.length === 0 && model) {
       // Without inputs the request would read as text, which a model doing both would take.
       return err(userError('mode-unsupported', { model: model.id, mode, allowed: model.modes }));
@@ -90,7 +110,7 @@ export function requestOf(cmd: GenerateCommand, catalog: readonly ModelSpec[]): 
   }
   const video = videos[0];
   if (video) {
-    placed.push(['reference-video', video]);
+    placed.push([mode === 'motion' ? 'driving-video' : 'reference-video', video]);
     request.referenceVideo = video.ref;
   }
   const tooBig = placed.find(([, a]) => a.maxBytes !== undefined && (a.ref.size ?? 0) > a.maxBytes);
@@ -105,7 +125,7 @@ export function requestOf(cmd: GenerateCommand, catalog: readonly ModelSpec[]): 
       }),
     );
   }
-  request.model = cmd.settings.model ?? defaultModelFor(mode, catalog);
+  request.model = chosen ?? defaultModelFor(mode, catalog);
   const s = cmd.settings;
   if (s.duration !== undefined) request.duration = s.duration;
   if (s.aspectRatio !== undefined) request.aspectRatio = s.aspectRatio;
@@ -118,8 +138,17 @@ export function requestOf(cmd: GenerateCommand, catalog: readonly ModelSpec[]): 
   return ok(request);
 }
 
-/** The command checked against the catalog: the valid request, or the reason, with no I/O. */
-export function checkCommand(cmd: GenerateCommand, catalog: readonly ModelSpec[]) {
+/**
+ * The command checked against the catalog: the valid request, or the reason, with no I/O. A model
+ * taken out of the catalog (`retired`) is answered with what replaced it.
+ */
+export function checkCommand(
+  cmd: GenerateCommand,
+  catalog: readonly ModelSpec[],
+  retired: readonly RetiredModel[] = [],
+) {
+  const gone = retiredError(cmd.settings.model, catalog, retired);
+  if (gone) return err(gone);
   const request = requestOf(cmd, catalog);
   if (!request.ok) return request;
   return validate(request.value, catalog);

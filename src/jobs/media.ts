@@ -284,8 +284,9 @@ export async function loadVideo(
   limits: VideoLimits,
   sources: MediaSources,
   signal?: AbortSignal,
+  /** The input's neutral name: a reference video, or motion control's driving video. */
+  input = 'reference-video',
 ): Promise<Media> {
-  const input = 'reference-video';
   const { bytes, type } = await fetchChecked(ref, input, limits.types, limits.maxBytes, sources, signal);
   const seconds = mp4Duration(bytes);
   if (seconds !== undefined && seconds > limits.maxSeconds + 0.05) {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { deliveryTargetSchema } from '../core/ports.js';
-import { requesterSchema, validRequestSchema } from '../core/request.js';
+import { GENERATION_MODES, requesterSchema, validRequestSchema } from '../core/request.js';
 
 /**
  * The payloads of the two queues, version 2: plain JSON, parsed again by each processor. Jobs of
@@ -28,12 +28,24 @@ const excluded = z.array(providerName).default([]);
 /** Nothing done yet (or done again after an account refusal): download, check and stage the inputs. */
 const prepareState = z.object({ step: z.literal('prepare'), excluded });
 
+/**
+ * A catalog route as a job carries it from `prepare` to the submit, so a job whose model leaves the
+ * catalog meanwhile is still submitted as it was prepared.
+ */
+const routeSchema = z.object({
+  provider: providerName,
+  modes: z.array(z.enum(GENERATION_MODES)),
+  params: z.unknown(),
+});
+
 /** Inputs staged at the chosen provider: start the task. */
 const submitState = z.object({
   step: z.literal('submit'),
   excluded,
   provider: providerName,
   staged: stagedSchema,
+  /** The route chosen at `prepare` (absent in jobs prepared before it was kept: looked up by id). */
+  route: routeSchema.optional(),
   /** Our own task id, saved before submit, for providers that take one (Runware). */
   clientTaskId: z.string().optional(),
   /** Set (and saved) just before a submit with a client task id, so a resumed job asks first. */

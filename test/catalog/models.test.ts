@@ -7,6 +7,7 @@ import { catalogProblems, PROVIDERS } from '../../src/providers/registry.js';
 import {
   parseRoute as parseRunningHubRoute,
   type RunningHubEndpoint,
+  resolutionWire,
 } from '../../src/providers/runninghub/route.js';
 import { parseRoute as parseRunwareRoute } from '../../src/providers/runware/route.js';
 
@@ -219,8 +220,16 @@ function vendorProblems(model: ModelSpec, mode: string, endpoint: RunningHubEndp
     }
   };
 
-  if (!f.duration) fail('no duration field');
-  else {
+  // Motion control: the clip is as long as the driving video, with the model's motion limits.
+  const motion = mode === 'motion' ? model.motion : undefined;
+  if (mode === 'motion' && !motion) fail('motion mode on a model without motion limits');
+  if (motion && Boolean(f.negativePrompt) !== Boolean(motion.negativePrompt)) {
+    fail('negative prompt field differs from the motion limits');
+  }
+  // An endpoint without a duration makes clips of one length (the vendor's model page says which).
+  if (!f.duration) {
+    if (model.durations.length !== 1 && !motion) fail('no duration field');
+  } else {
     const p = at(f.duration.key);
     const format = p?.type === 'LIST' ? 'string' : p?.type === 'INT' ? 'integer' : undefined;
     if (f.duration.format !== format) fail(`duration format ${f.duration.format} for a ${p?.type} field`);
@@ -261,8 +270,16 @@ function vendorProblems(model: ModelSpec, mode: string, endpoint: RunningHubEndp
     if (!model.resolutions) fail('resolution field on a model without resolutions');
     if (p?.type !== 'LIST') fail(`resolution field of type ${p?.type}`);
     for (const r of model.resolutions?.options ?? []) {
-      const wire = f.resolution.values?.[r] ?? r;
-      if (!p?.options?.includes(wire)) fail(`no resolution ${wire}`);
+      // A size (`1280*720`) is spelt per ratio: the mode must choose one, and every ratio have one.
+      const perRatio = typeof f.resolution.values?.[r] === 'object';
+      if (perRatio && !(model.aspectRatioModes as readonly string[]).includes(mode)) {
+        fail(`sizes for ${r} in a mode that chooses no ratio`);
+      }
+      for (const ratio of perRatio ? model.aspectRatios : [undefined]) {
+        const wire = resolutionWire(f.resolution, r, ratio);
+        if (wire === undefined) fail(`no size for ${r} at ${ratio}`);
+        else if (!p?.options?.includes(wire)) fail(`no resolution ${wire}`);
+      }
     }
   } else if (model.resolutions && model.resolutions.options.length > 1) {
     fail('the model offers resolutions this endpoint does not take');
@@ -288,14 +305,28 @@ function vendorProblems(model: ModelSpec, mode: string, endpoint: RunningHubEndp
   for (const field of [f.firstFrame, f.lastFrame, f.references]) {
     const key = field === undefined ? undefined : typeof field === 'string' ? field : field.key;
     const mb = key ? at(key)?.maxSizeMB : undefined;
-    if (mb !== undefined && model.images.maxBytes > mb * MIB) fail(`images over ${mb} MB`);
+    const images = motion?.image ?? model.images;
+    if (mb !== undefined && images.maxBytes > mb * MIB) fail(`images over ${mb} MB`);
   }
   if (f.referenceVideo) {
     const mb = at(f.referenceVideo)?.maxSizeMB;
-    if (!model.referenceVideo) fail('reference video field on a model without one');
-    else if (mb !== undefined && model.referenceVideo.maxBytes > mb * MIB) fail(`video over ${mb} MB`);
+    const video = motion?.video ?? model.referenceVideo;
+    if (!video) fail('reference video field on a model without one');
+    else if (mb !== undefined && video.maxBytes > mb * MIB) fail(`video over ${mb} MB`);
   }
-  const frames = mode === 'first-frame' || mode === 'first-last';
+  for (const [key, value] of Object.entries(endpoint.fixed ?? {})) {
+    const p = at(key);
+    const fits =
+      p?.type === 'LIST'
+        ? typeof value === 'string' && (p.options ?? []).includes(value)
+        : p?.type === 'BOOLEAN'
+          ? typeof value === 'boolean'
+          : p?.type === 'STRING'
+            ? typeof value === 'string'
+            : typeof value === 'number';
+    if (p && !fits) fail(`fixed ${key} ${JSON.stringify(value)} is not a ${p.type} value it takes`);
+  }
+  const frames = mode === 'first-frame' || mode === 'first-last' || mode === 'motion';
   if (Boolean(f.firstFrame) !== frames) fail('first frame field does not match the mode');
   if (Boolean(f.lastFrame) !== (mode === 'first-last')) fail('last frame field does not match the mode');
   if (Boolean(f.references) !== (mode === 'reference')) fail('references field does not match the mode');
@@ -309,6 +340,31 @@ describe('catalog: RunningHub endpoints match the vendor table', () => {
 
   it.each(endpointCases)('%s', (_, { model, mode, endpoint }) => {
     expect(vendorProblems(model, mode, endpoint)).toEqual([]);
+  });
+
+  it('meets every wire format in the shipped catalog, so each is checked against the table for real', () => {
+    const formats = new Set(
+      endpoints.flatMap(({ endpoint: { fields: f } }) => {
+        const sizes = Object.values(f.resolution?.values ?? {}).some((v) => typeof v === 'object');
+        return [
+          f.duration ? `duration ${f.duration.format}` : 'no duration',
+          f.sound && `sound ${typeof f.sound === 'string' ? 'boolean' : f.sound.format}`,
+          f.resolution && (sizes ? 'resolution as sizes' : 'resolution'),
+          f.firstFrame && `image ${typeof f.firstFrame === 'string' ? 'url' : f.firstFrame.format}`,
+        ].filter((x): x is string => typeof x === 'string');
+      }),
+    );
+    expect([...formats].sort()).toEqual([
+      'duration integer',
+      'duration string',
+      'image list',
+      'image url',
+      'no duration',
+      'resolution',
+      'resolution as sizes',
+      'sound boolean',
+      'sound string',
+    ]);
   });
 });
 
@@ -397,5 +453,38 @@ describe('catalog: the vendor check sees each field format', () => {
       fields: { ...listed.fields, firstFrame: { key: 'imageUrls', format: 'list' as const } },
     };
     expect(vendorProblems(unseeded, 'first-frame', asList).join('\n')).not.toMatch(/imageUrls/);
+  });
+
+  it('takes sizes spelt per ratio only where the mode chooses a ratio and each ratio has one', () => {
+    const wan = findModel('wan-2.6')!;
+    const text = parseRunningHubRoute(wan.routes[0]!).endpoints.text!;
+    expect(vendorProblems(wan, 'text', text)).toEqual([]);
+    const values = { '720p': { '16:9': '1280*720' }, '1080p': { '16:9': '1920*1080', '9:16': '1080*1920' } };
+    const missing = { ...text, fields: { ...text.fields, resolution: { key: 'resolution', values } } };
+    expect(vendorProblems(wan, 'text', missing)).toEqual([
+      'wan-2.6 text alibaba/wan-2.6/text-to-video: no size for 720p at 9:16',
+    ]);
+    // Where the mode chooses no ratio the clip's shape is unknown: no size can be picked.
+    expect(vendorProblems({ ...wan, aspectRatioModes: [] }, 'text', text)).toEqual([
+      'wan-2.6 text alibaba/wan-2.6/text-to-video: sizes for 720p in a mode that chooses no ratio',
+      'wan-2.6 text alibaba/wan-2.6/text-to-video: sizes for 1080p in a mode that chooses no ratio',
+    ]);
+  });
+
+  it('takes an endpoint without a duration for a model of one length only, and checks fixed values', () => {
+    const pro = findModel('hailuo-2.3-pro')!;
+    const text = parseRunningHubRoute(pro.routes[0]!).endpoints.text!;
+    expect(vendorProblems(pro, 'text', text)).toEqual([]);
+    expect(vendorProblems({ ...pro, durations: [6, 10] }, 'text', text)).toEqual([
+      'hailuo-2.3-pro text minimax/hailuo-2.3/t2v-pro: no duration field',
+    ]);
+    const q3 = findModel('vidu-q3-pro')!;
+    const q3Text = parseRunningHubRoute(q3.routes[0]!).endpoints.text!;
+    expect(vendorProblems(q3, 'text', { ...q3Text, fixed: { style: 'cartoon' } })).toEqual([
+      'vidu-q3-pro text vidu/text-to-video-q3-pro: fixed style "cartoon" is not a LIST value it takes',
+    ]);
+    expect(vendorProblems(pro, 'text', { ...text, fixed: { enablePromptExpansion: 'true' } })).toEqual([
+      'hailuo-2.3-pro text minimax/hailuo-2.3/t2v-pro: fixed enablePromptExpansion "true" is not a BOOLEAN value it takes',
+    ]);
   });
 });

@@ -42,7 +42,8 @@ import { type FakeHandlerContext, FakeServer, type RecordedRequest } from './ser
  * `contexts`, options (see `checkOptions`); like an old client, the fake never hides a command from
  * members lacking its `default_member_permissions`: the bot must check at run time) ·
  * `callback` POST /interactions/{id}/{token}/callback (4 reply, 5 defer, 6 deferred update, 7
- * update, 9 modal; `?with_response=true` → 200 `{interaction, resource}`, else 204) ·
+ * update, 9 modal; 8 autocomplete result, the only answer to an `autocomplete()` interaction;
+ * `?with_response=true` → 200 `{interaction, resource}`, else 204) ·
  * `webhook-edit|-get|-delete` PATCH|GET|DELETE /webhooks/{app}/{token}/messages/{@original|id} ·
  * `followup` POST /webhooks/{app}/{token} (while a deferred reply still "thinks", the follow-up
  * fills it, as on Discord) · `channel` GET /channels/{id} · `channel-message` POST
@@ -72,7 +73,7 @@ import { type FakeHandlerContext, FakeServer, type RecordedRequest } from './ser
  *
  * Driving: `user()`, `guild()`, `channel(guildId?)`, `role(guildId, name)`, `dm(user)`,
  * `attachment(bytes, {filename})`, `command({name, user, channelId, options, member})` and
- * `press(message, customId, user, {member})` (guild interactions carry `member` with `roles` and
+ * `press(message, customId, user, {member})`, `autocomplete({…command, focused})` (guild interactions carry `member` with `roles` and
  * `permissions`, a decimal bitfield, default `DEFAULT_MEMBER_PERMISSIONS`; DMs carry `user` and no
  * `guild_id`; user, role and channel options carry ids, the objects in `data.resolved` as Discord
  * sends them: users and partial members, roles, partial channels) (dispatch
@@ -252,7 +253,7 @@ interface Session {
 interface InteractionState {
   id: string;
   token: string;
-  kind: 2 | 3;
+  kind: 2 | 3 | 4;
   payload: Json;
   channelId: string;
   createdAt: number;
@@ -575,6 +576,35 @@ export class FakeDiscord {
     if (registered?.guild_id !== undefined) data.guild_id = registered.guild_id;
     const payload = this.interact(2, data, opts.user, channel, opts);
     return payload as unknown as APIChatInputApplicationCommandInteraction;
+  }
+
+  /**
+   * A user types in an autocomplete option: INTERACTION_CREATE type 4 (APPLICATION_COMMAND_AUTOCOMPLETE)
+   * with the options filled so far, the one named `focused` marked `focused: true` with what was typed
+   * as its string value. As Discord sends it, attachment options carry only their id and there is
+   * no `data.resolved`. Answered with callback type 8 `{choices}` (see `suggestions()`).
+   */
+  autocomplete(opts: CommandOptions & { focused: string }): Json {
+    const channel = this.channelState(opts.channelId);
+    const convert = (o: CommandOption): Json => {
+      const out: Json = { name: o.name, type: o.type };
+      if (o.value !== undefined) out.value = typeof o.value === 'object' ? o.value.id : o.value;
+      if (o.name === opts.focused) out.focused = true;
+      if (o.options) out.options = o.options.map(convert);
+      return out;
+    };
+    const known = [...(channel.guildId ? this.commandList(channel.guildId) : []), ...this.commandList()];
+    const registered = known.find((c) => c.name === opts.name && c.type === 1);
+    const data: Json = { id: registered?.id ?? this.snowflake(), name: opts.name, type: 1 };
+    data.options = (opts.options ?? []).map(convert);
+    return this.interact(4, data, opts.user, channel, opts);
+  }
+
+  /** The choices an autocomplete interaction was answered with (callback type 8), if any. */
+  suggestions(interactionId: string): { name: string; value: string | number }[] | undefined {
+    const answer = this.callbacks(interactionId).find((c) => asRecord(c.json).type === 8);
+    const data = answer ? asRecord(asRecord(answer.json).data) : undefined;
+    return data ? (data.choices as { name: string; value: string | number }[]) : undefined;
   }
 
   /** A user presses a button of a stored message (as it is now): INTERACTION_CREATE type 3. */
@@ -928,7 +958,7 @@ export class FakeDiscord {
     return { id, name, permissions, ...flags, managed: false, mentionable: false, flags: 0 };
   }
 
-  private interact(kind: 2 | 3, data: Json, user: APIUser, channel: ChannelState, opts: InteractOptions) {
+  private interact(kind: 2 | 3 | 4, data: Json, user: APIUser, channel: ChannelState, opts: InteractOptions) {
     const sessions = [...this.sessionMap.values()].filter((s) => serves(s.shard, channel.guildId));
     if (sessions.length === 0) {
       const which = this.sessionMap.size === 0 ? '' : ` of the shard of ${channel.guildId ?? 'DMs'}`;
@@ -1283,7 +1313,13 @@ export class FakeDiscord {
     const { type, data: rawData } = asRecord(call.json);
     const data = asRecord(rawData);
     let message: Json | undefined;
-    if (type === 4 || type === 5) {
+    // An autocomplete interaction takes only its result (8), and only it does: up to 25 choices.
+    if ((state.kind === 4) !== (type === 8)) {
+      throw formError('type', 'INTERACTION_RESPONSE_TYPE_INVALID', 'Invalid interaction response type.');
+    }
+    if (type === 8) {
+      this.checkChoices(data.choices);
+    } else if (type === 4 || type === 5) {
       message = this.createInteractionMessage(state, data, call.files, type === 5);
       state.originalId = String(message.id);
     } else if ((type === 6 || type === 7) && state.componentMessageId !== undefined) {
@@ -1303,6 +1339,30 @@ export class FakeDiscord {
       interaction.response_message_ephemeral = (Number(message.flags) & EPHEMERAL) !== 0;
     }
     return ok({ interaction, resource: { type, ...(message ? { message } : {}) } });
+  }
+
+  /** Autocomplete choices as Discord takes them: at most 25, names 1–100 characters, values set. */
+  private checkChoices(choices: unknown): void {
+    if (!Array.isArray(choices) || choices.length > 25) {
+      throw formError('data.choices', 'BASE_TYPE_MAX_LENGTH', 'Must be 25 or fewer in length.');
+    }
+    for (const [i, c] of choices.map(asRecord).entries()) {
+      if (typeof c.name !== 'string' || !/^.{1,100}$/su.test(c.name)) {
+        throw formError(
+          `data.choices.${i}.name`,
+          'BASE_TYPE_BAD_LENGTH',
+          'Must be between 1 and 100 in length.',
+        );
+      }
+      const value = c.value;
+      if (!(typeof value === 'number' || (typeof value === 'string' && value.length <= 100))) {
+        throw formError(
+          `data.choices.${i}.value`,
+          'BASE_TYPE_BAD_LENGTH',
+          'Must be between 1 and 100 in length.',
+        );
+      }
+    }
   }
 
   private alive(state: InteractionState): boolean {
@@ -1483,6 +1543,16 @@ export class FakeDiscord {
         if (!choosable || !Array.isArray(o.choices) || o.choices.length > 25) {
           throw formError(`${at}.choices`, 'BASE_TYPE_MAX_LENGTH', 'Must be 25 or fewer in length.');
         }
+      }
+      if (
+        o.autocomplete === true &&
+        (o.choices !== undefined || ![OPTION_TYPE.string, 4, 10].includes(type))
+      ) {
+        throw formError(
+          `${at}.autocomplete`,
+          'APPLICATION_COMMAND_OPTION_AUTOCOMPLETE_INVALID',
+          'Autocomplete is only for string, integer and number options without choices',
+        );
       }
       if (o.channel_types !== undefined && type !== OPTION_TYPE.channel) {
         throw formError(

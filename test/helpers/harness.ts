@@ -42,6 +42,10 @@ export interface HarnessOptions {
   ffmpeg?: FfmpegPaths;
   /** BullMQ worker options over the harness's short lock and stalled intervals. */
   workerOptions?: AppOptions['workerOptions'];
+  /** The catalog (default the shipped one); a test may take a model out of it while jobs run. */
+  catalog?: AppOptions['catalog'];
+  /** Retired models (default the shipped list). */
+  retired?: AppOptions['retired'];
 }
 
 export interface Finished {
@@ -111,6 +115,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.providerTimeoutMs ? { providerTimeoutMs: options.providerTimeoutMs } : {}),
     ...(options.deliveries ? { deliveries: options.deliveries } : {}),
     ...(options.ffmpeg ? { ffmpeg: options.ffmpeg } : {}),
+    ...(options.catalog ? { catalog: options.catalog } : {}),
+    ...(options.retired ? { retired: options.retired } : {}),
   });
   if (options.workers ?? true) app.startWorkers();
 

@@ -71,6 +71,18 @@ const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/${na
 /** A small real MP4 (H.264, 1 s): what the provider fakes serve as every clip. */
 export const clipMp4 = (): Buffer => fixture('clip.mp4');
 
+/** The fixture clip, claiming to last `seconds` (its movie header's duration rewritten). */
+export function mp4Lasting(seconds: number): Buffer {
+  const bytes = Buffer.from(clipMp4());
+  const at = bytes.indexOf('mvhd', 0, 'latin1');
+  if (bytes[at + 4] === 1) {
+    bytes.writeBigUInt64BE(BigInt(seconds * bytes.readUInt32BE(at + 24)), at + 28);
+  } else {
+    bytes.writeUInt32BE(seconds * bytes.readUInt32BE(at + 16), at + 20);
+  }
+  return bytes;
+}
+
 /** A real 480×360 JPEG. */
 export const photoJpeg = (): Buffer => fixture('photo.jpg');
 

@@ -173,6 +173,19 @@ export const videoFor = (t: TelegramHarness, request: Message, timeoutMs = 20_00
     timeoutMs,
   );
 
+/** Waits until the bot remembered every part of an album, so a reply to one part finds them all. */
+export const albumRemembered = (t: TelegramHarness, parts: readonly Message[]): Promise<boolean> =>
+  waitFor(
+    async () =>
+      (
+        await t.app.redis.lrange(
+          `${t.prefix}:tg:album:${parts[0]?.chat.id}:${parts[0]?.media_group_id}`,
+          0,
+          -1,
+        )
+      ).length === parts.length,
+  );
+
 /** Nothing was queued or charged for `user`. */
 export const nothingQueued = (t: TelegramHarness, user: User): Promise<void> =>
   nothingQueuedFor(t, { platform: TELEGRAM, userId: String(user.id) });

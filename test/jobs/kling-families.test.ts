@@ -1,9 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { GenerationRequest, MediaRef, Requester } from '../../src/core/request.js';
-import { fileTarget } from '../../src/jobs/file-delivery.js';
-import { type Harness, startHarness } from '../helpers/harness.js';
-import { makePng, photoJpeg } from '../helpers/media.js';
+import { afterEach, describe, it } from 'vitest';
+import { type FamilyCase, runFamilyCase } from '../helpers/families.js';
+import type { Harness } from '../helpers/harness.js';
 
 /**
  * Every current Kling generation, one clip per family and mode, from intake to a file, against the
@@ -11,26 +8,12 @@ import { makePng, photoJpeg } from '../helpers/media.js';
  * against the vendor's parameter table, and the Runware fake against the model's rules.
  */
 
-const bob: Requester = { platform: 'telegram', userId: 'bob' };
 let h: Harness | undefined;
 
 afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-interface FamilyCase {
-  name: string;
-  provider: 'runninghub' | 'runware';
-  request: GenerationRequest;
-  frames: 'none' | 'first' | 'first-last' | 'references';
-  images: number;
-  /** RunningHub endpoint path; Runware AIR id. */
-  endpoint: string;
-  /** The exact body, given the handles of the staged images in order. */
-  body: (handles: string[]) => Record<string, unknown>;
-  credits: number;
-}
 
 /** What every Runware video task carries besides the request's own values. */
 const RUNWARE_TAIL = {
@@ -339,47 +322,12 @@ const CASES: FamilyCase[] = [
   },
 ];
 
-/** `count` distinct images on the harness's file host: a real JPEG first, then PNGs. */
-function images(t: Harness, count: number): MediaRef[] {
-  return Array.from({ length: count }, (_, i) => {
-    const jpeg = i === 0;
-    const bytes = jpeg ? photoJpeg() : makePng(640, 400, i + 1);
-    const name = `img${i + 1}.${jpeg ? 'jpg' : 'png'}`;
-    const type = jpeg ? 'image/jpeg' : 'image/png';
-    return { source: { kind: 'url', id: t.files.put(name, bytes, type) }, filename: name, contentType: type };
-  });
-}
-
 describe('every Kling generation makes a clip with the exact body its endpoint takes', () => {
   for (const c of CASES) {
     it(c.name, async () => {
-      // A 15-second clip costs more than five default clips, the default daily quota.
-      h = await startHarness({ providers: [c.provider], env: { QUOTA_DAILY_CREDITS: '10000' } });
-      const t = h;
-      const fake = c.provider === 'runninghub' ? t.rh : t.rw;
-      const refs = images(t, c.images);
-      const request: GenerationRequest = { ...c.request };
-      if (c.frames === 'first' || c.frames === 'first-last') request.firstFrame = refs[0]!;
-      if (c.frames === 'first-last') request.lastFrame = refs[1]!;
-      if (c.frames === 'references') request.references = refs;
-      const out = t.out('clip.mp4');
-
-      const accepted = await t.app.intake.submit(request, bob, fileTarget(out));
-      if (!accepted.ok) throw new Error(`refused: ${JSON.stringify(accepted.error)}`);
-      expect(accepted.value.request.credits).toBe(c.credits);
-      const done = await t.finished(accepted.value.jobId);
-      expect(done.state).toBe('completed');
-      expect(await readFile(out)).toEqual(fake.video);
-
-      const handles = fake.media().map((m) => m.handle);
-      expect(handles).toHaveLength(c.images);
-      const [body] = fake.submitted();
-      if (c.provider === 'runninghub') {
-        expect(t.rh.server.requestsOf('submit').map((r) => r.path)).toEqual([`/openapi/v2/${c.endpoint}`]);
-        expect(body).toEqual(c.body(handles));
-      } else {
-        expect(body).toEqual({ ...c.body(handles), taskUUID: expect.any(String) });
-      }
+      await runFamilyCase(c, (t) => {
+        h = t;
+      });
     });
   }
 });

@@ -329,6 +329,53 @@ describe('field formats: resolution, seed, sound and a single image in a list', 
     expect(fake.inputsOf(fake.tasks()[0]!.taskId).imageUrls?.map((m) => m.bytes)).toEqual([jpeg().bytes]);
   });
 
+  it('sends a size spelt for the resolution and the ratio, and no duration to a fixed-length endpoint', async () => {
+    const sizes = runningHubRoute({
+      text: {
+        path: 'rhart-video-s-official/text-to-video-pro',
+        fields: {
+          prompt: 'prompt',
+          duration: { key: 'duration', format: 'string' },
+          resolution: {
+            key: 'size',
+            values: {
+              '720p': { '16:9': '1280x720', '9:16': '720x1280' },
+              '1080p': { '16:9': '1920x1080', '9:16': '1080x1920' },
+            },
+          },
+        },
+      },
+    });
+    const text = (aspectRatio: string | undefined, resolution: string) =>
+      request({
+        mode: 'text',
+        images: {},
+        duration: 4,
+        resolution,
+        ...(aspectRatio === undefined ? {} : { aspectRatio }),
+      });
+    await rh.submit({ route: sizes, request: text('9:16', '1080p'), media: {} });
+    await rh.submit({ route: sizes, request: text('16:9', '720p'), media: {} });
+    expect(fake.submitted().map((b) => b.size)).toEqual(['1080x1920', '1280x720']);
+    // A size needs a ratio: without one (or for a ratio it lacks) the route cannot serve the request.
+    expect(() => buildRunningHubBody({ route: sizes, request: text(undefined, '720p'), media: {} })).toThrow(
+      /no size for 720p at no ratio/,
+    );
+    expect(() => buildRunningHubBody({ route: sizes, request: text('1:1', '720p'), media: {} })).toThrow(
+      /no size for 720p at 1:1/,
+    );
+
+    const fixedLength = runningHubRoute({
+      text: {
+        path: 'minimax/hailuo-2.3/t2v-pro',
+        fields: { prompt: 'prompt' },
+        fixed: { enablePromptExpansion: true },
+      },
+    });
+    await rh.submit({ route: fixedLength, request: text(undefined, '1080p'), media: {} });
+    expect(fake.submitted()[2]).toEqual({ prompt: 'a lantern floats away', enablePromptExpansion: true });
+  });
+
   it('sends sound as the strings "true"/"false" to a LIST field, and as a bool to one named `audio`', async () => {
     /** A text route whose endpoint wants a resolution and one value of its own fixed. */
     const text = (path: string, sound: RunningHubFields['sound'], fixed: Record<string, string>) =>

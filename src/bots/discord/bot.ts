@@ -71,14 +71,20 @@ export function createDiscordBot(o: DiscordBotOptions): DiscordBot {
     ...followerLimits(o.status),
     ...(o.now ? { now: o.now } : {}),
   });
-  const { onCommand, onButton } = createHandlers({ desk: o.desk, follower, logger: o.logger });
+  const { onCommand, onButton, onAutocomplete } = createHandlers({
+    desk: o.desk,
+    follower,
+    logger: o.logger,
+  });
 
   client.on(Events.InteractionCreate, (interaction) => {
     const handled = interaction.isChatInputCommand()
       ? onCommand(interaction)
       : interaction.isButton()
         ? onButton(interaction)
-        : undefined;
+        : interaction.isAutocomplete()
+          ? onAutocomplete(interaction)
+          : undefined;
     handled?.catch(async (error: unknown) => {
       o.logger.error(
         { err: describeDiscordError(error), kind: interaction.type },

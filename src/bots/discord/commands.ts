@@ -84,7 +84,7 @@ const lengthLimits = (min: number, max: number) => ({
 
 /** The command's model when the person names none. */
 function defaultModel(command: GenerateCommandName, models: readonly ModelSpec[]): ModelSpec | undefined {
-  const id = defaultModelFor(command === 'reference' ? 'reference' : 'text', models);
+  const id = defaultModelFor(command === 'video' ? 'text' : command, models);
   return findModel(id, models) ?? models[0];
 }
 
@@ -97,17 +97,10 @@ function settingDetails(
 ): { note: string; extra: Partial<Option> } {
   const fallback = defaultModel(command, taking);
   switch (setting.key) {
-    case 'model': {
-      const label = (id: string) => {
-        const name = findModel(id, taking)?.label ?? id;
-        return name === id ? id : `${name} (${id})`;
-      };
-      const choices = choicesOf(
-        taking.map((m) => m.id),
-        label,
-      );
-      return { note: ` (default ${fallback?.id ?? ''}); see /models`, extra: choices };
-    }
+    case 'model':
+      // Suggested as the member types (`handlers.ts`): no cap on the catalog, and filtered by what
+      // they typed, their attachments and what their server allows.
+      return { note: ` (default ${fallback?.id ?? ''}); see /models`, extra: { autocomplete: true } };
     case 'duration': {
       const durations = commandDurations(command, all);
       const choices = choicesOf(durations, (d) => `${d} seconds`);
@@ -230,6 +223,18 @@ function referenceVideoOption(catalog: readonly ModelSpec[]): Option[] {
   return [attachment(OPTION.referenceVideo, `A video to follow (${types}, up to ${seconds} s)`)];
 }
 
+/** `/motion`'s inputs, both required: the character image and the driving video. */
+function motionOptions(catalog: readonly ModelSpec[]): Option[] {
+  const limits = commandModels('motion', catalog).flatMap((m) => (m.motion ? [m.motion] : []));
+  const images = typesText(limits.flatMap((l) => l.image.types));
+  const videos = typesText(limits.flatMap((l) => l.video.types));
+  const seconds = Math.max(...limits.map((l) => l.video.maxSeconds));
+  return [
+    attachment(OPTION.image, `The character to move (${images})`, true),
+    attachment(OPTION.video, `The motion to copy (${videos}, up to ${seconds} s)`, true),
+  ];
+}
+
 /** How many image options `/reference` has: what its models take, within the room Discord leaves. */
 export function referenceImageCount(catalog: readonly ModelSpec[]): number {
   const others = offeredSettings('reference', catalog).length + referenceVideoOption(catalog).length;
@@ -254,7 +259,9 @@ function generateCommand(spec: CommandSpec, catalog: readonly ModelSpec[]): Comm
   const options =
     command === 'video'
       ? [prompt, ...settings, ...frameOptions(catalog)]
-      : [prompt, ...referenceImages(catalog), ...settings, ...referenceVideoOption(catalog)];
+      : command === 'motion'
+        ? [prompt, ...motionOptions(catalog), ...settings]
+        : [prompt, ...referenceImages(catalog), ...settings, ...referenceVideoOption(catalog)];
   return {
     type: ApplicationCommandType.ChatInput,
     name: spec.name,
@@ -277,11 +284,23 @@ export const TEXT_CHANNEL_TYPES = [
   ChannelType.AnnouncementThread,
 ] as const;
 
+/** Longest model name an option takes: an id, an alias or a prefix of one. */
+const MODEL_NAME_MAX = 100;
+
+/** `/models`' optional model: one model's options and prices, suggested as it is typed. */
+const modelsOption = (): Option => ({
+  type: ApplicationCommandOptionType.String,
+  name: 'model',
+  description: describe('One model: its options, limits and credits'),
+  autocomplete: true,
+  max_length: MODEL_NAME_MAX,
+});
+
 /** Longest blocked word or phrase `/admin words` takes (the desk refuses longer ones too). */
 const WORD_MAX = 60;
 
 /** The option of one `/admin` argument, by its kind in the desk's declaration. */
-function adminOption(arg: AdminArgSpec, catalog: readonly ModelSpec[]): Option {
+function adminOption(arg: AdminArgSpec): Option {
   const base = {
     name: arg.name,
     description: describe(arg.summary),
@@ -299,7 +318,7 @@ function adminOption(arg: AdminArgSpec, catalog: readonly ModelSpec[]): Option {
     case 'channel':
       return { ...base, type: ApplicationCommandOptionType.Channel, channel_types: [...TEXT_CHANNEL_TYPES] };
     case 'model':
-      return { ...base, type: string, ...choicesOf(catalog.map((m) => m.id)) } as Option;
+      return { ...base, type: string, autocomplete: true, max_length: MODEL_NAME_MAX };
     case 'choice':
       return { ...base, type: string, ...choicesOf(arg.choices ?? []) } as Option;
     case 'word':
@@ -310,16 +329,13 @@ function adminOption(arg: AdminArgSpec, catalog: readonly ModelSpec[]): Option {
 }
 
 /** One `/admin` subcommand: its arguments as options, the required ones first (as Discord wants). */
-function adminSubcommand(
-  spec: AdminSubSpec,
-  catalog: readonly ModelSpec[],
-): APIApplicationCommandSubcommandOption {
+function adminSubcommand(spec: AdminSubSpec): APIApplicationCommandSubcommandOption {
   const args = [...spec.args.filter((a) => a.required), ...spec.args.filter((a) => !a.required)];
   return {
     type: ApplicationCommandOptionType.Subcommand,
     name: spec.name,
     description: describe(spec.summary),
-    ...(args.length > 0 ? { options: args.map((a) => adminOption(a, catalog)) } : {}),
+    ...(args.length > 0 ? { options: args.map(adminOption) } : {}),
   };
 }
 
@@ -335,7 +351,7 @@ function adminCommand(spec: CommandSpec, catalog: readonly ModelSpec[]): Command
     description: describe(spec.summary(catalog)),
     default_member_permissions: String(PermissionFlagsBits.ManageGuild),
     contexts: [InteractionContextType.Guild, InteractionContextType.BotDM],
-    options: DISCORD_ADMIN.map((sub) => adminSubcommand(sub, catalog)),
+    options: DISCORD_ADMIN.map(adminSubcommand),
   };
 }
 
@@ -351,6 +367,7 @@ export function buildCommands(catalog: readonly ModelSpec[]): Command[] {
       type: ApplicationCommandType.ChatInput,
       name: spec.name,
       description: describe(spec.summary(catalog)),
+      ...(spec.name === 'models' ? { options: [modelsOption()] } : {}),
     };
   });
 }

@@ -1,6 +1,7 @@
 import {
   type APIActionRowComponent,
   type APIButtonComponentWithCustomId,
+  type AutocompleteInteraction,
   type ButtonInteraction,
   ButtonStyle,
   type ChatInputCommandInteraction,
@@ -16,9 +17,10 @@ import { cancelReply } from '../../desk/cancel-reply.js';
 import { GENERATE_COMMANDS, type GenerateCommandName } from '../../desk/commands.js';
 import {
   CANCEL_ANSWERS,
+  fittingModelsDoc,
   helpDoc,
   historyDoc,
-  modelsDoc,
+  modelAnswer,
   quotaDoc,
   REPLAY_ANSWERS,
   replayLabel,
@@ -26,12 +28,13 @@ import {
 import type { Accepted, CancelMine, Desk, HistoryItem } from '../../desk/desk.js';
 import type { StatusFollower } from '../../desk/follower.js';
 import { shorten } from '../../desk/format.js';
+import { suggestModels } from '../../desk/models.js';
 import type { Caller } from '../../desk/place.js';
 import type { Logger } from '../../log.js';
 import { adminCommandOf } from './admin.js';
 import { discordHelpWords, MESSAGE_LIMIT, relativeTime, renderDoc } from './markdown.js';
-import { commandOf } from './options.js';
-import { callerOf, targetOf } from './platform.js';
+import { commandOf, givenOptions, impliedModes, modelChoice, type RawOption } from './options.js';
+import { callerOf, placeOf, targetOf } from './platform.js';
 import { button, type DiscordMessageBody, liveMessage } from './status.js';
 import type { InteractionReply } from './surface.js';
 import { DISCORD_WORDS } from './words.js';
@@ -54,6 +57,8 @@ type Rows = APIActionRowComponent<APIButtonComponentWithCustomId>[];
 const BUTTONS_PER_ROW = 5;
 const MAX_BUTTONS = 25;
 const LABEL_MAX = 80;
+/** Most suggestions an autocomplete answer may hold. */
+const AUTOCOMPLETE_CHOICES = 25;
 
 const ephemeral = (interaction: RepliableInteraction, content: string) =>
   interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
@@ -133,10 +138,8 @@ const yieldToOthers = () => new Promise((resolve) => setImmediate(resolve));
 /** The handlers of slash commands and of buttons, over the desk. */
 export function createHandlers({ desk, follower, logger }: HandlerDeps) {
   const help = renderDoc(helpDoc(desk.catalog, discordHelpWords(desk.catalog)));
-  // Every model's details while they fit one message; past that, a line each.
-  const detailed = renderDoc(modelsDoc(desk.catalog));
-  const models =
-    detailed.length <= MESSAGE_LIMIT ? detailed : renderDoc(modelsDoc(desk.catalog, { brief: true }));
+  // Every model's details while they fit one message; past that, a line each, or only their ids.
+  const models = renderDoc(fittingModelsDoc(desk.catalog, (doc) => renderDoc(doc).length <= MESSAGE_LIMIT));
 
   /**
    * The answer of `work`, unless the bot does not serve the caller's place (a server not allowed, a
@@ -263,8 +266,10 @@ export function createHandlers({ desk, follower, logger }: HandlerDeps) {
         );
       case 'admin':
         return privately(interaction, () => admin(interaction, caller));
-      case 'models':
-        return ephemeral(interaction, models);
+      case 'models': {
+        const typed = interaction.options.getString('model')?.trim();
+        return ephemeral(interaction, typed ? fitted(renderDoc(modelAnswer(typed, desk.catalog))) : models);
+      }
       default:
         // `/help`, and any command registered before this version knew it: how to use the bot.
         return ephemeral(interaction, help);
@@ -297,5 +302,25 @@ export function createHandlers({ desk, follower, logger }: HandlerDeps) {
     }
   }
 
-  return { onCommand, onButton };
+  /**
+   * A `model` option being typed: up to 25 suggestions, best first, among the models the command's
+   * attachments so far call for and the server allows (read briefly cached and time-boxed, so the
+   * answer comes within Discord's 3 s). `/models` and `/admin` suggest the whole catalog.
+   */
+  async function onAutocomplete(interaction: AutocompleteInteraction) {
+    const focused = interaction.options.getFocused(true);
+    if (focused.name !== 'model') return interaction.respond([]);
+    const name = interaction.commandName;
+    const generating = (GENERATE_COMMANDS as readonly string[]).includes(name);
+    const given = givenOptions(interaction.options.data as readonly RawOption[]);
+    const models = generating ? await desk.allowedModels(placeOf(interaction)) : desk.catalog;
+    const modes = generating ? impliedModes(name as GenerateCommandName, given) : undefined;
+    const suggested = suggestModels(String(focused.value), models, {
+      ...(modes ? { modes } : {}),
+      max: AUTOCOMPLETE_CHOICES,
+    });
+    return interaction.respond(suggested.map(modelChoice));
+  }
+
+  return { onCommand, onButton, onAutocomplete };
 }

@@ -92,6 +92,16 @@ export function discordHelpWords(catalog: readonly ModelSpec[]): HelpWords {
           : [];
         return [['attach an image as ', { code: OPTION.firstFrame }, ' to animate it', ...last]];
       }
+      if (command === 'motion') {
+        return [
+          [
+            'attach the character as ',
+            { code: OPTION.image },
+            ' and a video of the motion to copy as ',
+            { code: OPTION.video },
+          ],
+        ];
+      }
       const n = referenceImageCount(catalog);
       const images: Span[] =
         n > 1 ? [{ code: imageOption(1) }, ' … ', { code: imageOption(n) }] : [{ code: imageOption(1) }];

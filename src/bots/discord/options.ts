@@ -1,7 +1,9 @@
+import type { ModelSpec } from '../../core/catalog.js';
 import type { DeliveryTarget } from '../../core/ports.js';
-import type { MediaRef, Requester } from '../../core/request.js';
+import type { GenerationMode, MediaRef, Requester } from '../../core/request.js';
 import type { Vocabulary } from '../../core/words.js';
-import { type GenerateCommandName, SETTINGS, type SettingSpec } from '../../desk/commands.js';
+import { commandSpec, type GenerateCommandName, SETTINGS, type SettingSpec } from '../../desk/commands.js';
+import { shorten } from '../../desk/format.js';
 import type { Place } from '../../desk/place.js';
 import type { Attachment, GenerateCommand, Settings } from '../../desk/request.js';
 import { DISCORD } from './platform.js';
@@ -118,6 +120,9 @@ export function commandOf(
   if (command === 'video') {
     add(OPTION.firstFrame, 'first');
     add(OPTION.lastFrame, 'last');
+  } else if (command === 'motion') {
+    add(OPTION.image, 'first');
+    add(OPTION.video, 'video');
   } else {
     for (let n = 1; n <= MAX_IMAGE_OPTIONS; n++)
       if (add(imageOption(n), 'reference')) references.push(imageOption(n));
@@ -137,3 +142,45 @@ export function commandOf(
     words: discordWords(references),
   };
 }
+
+/**
+ * An option as Discord sends it in an autocomplete interaction: raw, the one being typed `focused`,
+ * attachments as their ids (`data.resolved` may be absent then: only which options are given counts).
+ */
+export interface RawOption {
+  name: string;
+  type: number;
+  value?: unknown;
+  focused?: boolean;
+  options?: readonly RawOption[];
+}
+
+/** The options given so far, with those of a subcommand, by name (the focused one left out). */
+export const givenOptions = (options: readonly RawOption[]): string[] =>
+  options.flatMap((o) => [
+    ...(o.value !== undefined && o.value !== '' && !o.focused ? [o.name] : []),
+    ...givenOptions(o.options ?? []),
+  ]);
+
+/**
+ * The modes a command's attachments so far imply, for suggesting models: on `/video` a last frame
+ * asks for first + last frame models, a first frame alone for those animating an image; else every
+ * mode of the command.
+ */
+export function impliedModes(
+  command: GenerateCommandName,
+  given: readonly string[],
+): readonly GenerationMode[] {
+  if (command === 'video' && given.includes(OPTION.lastFrame)) return ['first-last'];
+  if (command === 'video' && given.includes(OPTION.firstFrame)) return ['first-frame'];
+  return commandSpec(command).modes ?? [];
+}
+
+/** Most characters of a choice's name and value. */
+const CHOICE_MAX = 100;
+
+/** A model as an autocomplete choice: its label and id shown, its id given. */
+export const modelChoice = (model: ModelSpec): { name: string; value: string } => ({
+  name: shorten(model.label === model.id ? model.id : `${model.label} (${model.id})`, CHOICE_MAX),
+  value: model.id.slice(0, CHOICE_MAX),
+});

@@ -13,6 +13,9 @@ export const OPTION = {
   firstFrame: 'first_frame',
   lastFrame: 'last_frame',
   referenceVideo: 'reference_video',
+  /** `/motion`'s character image and driving video. */
+  image: 'image',
+  video: 'video',
 } as const;
 
 /** The `n`th reference image's option (from 1). */
@@ -35,6 +38,8 @@ export function discordWords(references: readonly string[] = []): Vocabulary {
       if (slot === 'first') return code(OPTION.firstFrame);
       if (slot === 'last') return code(OPTION.lastFrame);
       if (slot === 'video') return code(OPTION.referenceVideo);
+      if (slot === 'character') return code(OPTION.image);
+      if (slot === 'driving') return code(OPTION.video);
       return code(references[index - 1] ?? imageOption(index));
     },
     setting: (key: SettingKey) => code(settingOption(settingSpec(key))),

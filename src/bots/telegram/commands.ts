@@ -4,7 +4,14 @@ import { actionId } from '../../desk/actions.js';
 import type { AdminCommand } from '../../desk/admin.js';
 import { cancelReply } from '../../desk/cancel-reply.js';
 import type { GenerateCommandName } from '../../desk/commands.js';
-import { helpDoc, historyDoc, modelsDoc, quotaDoc, replayLabel } from '../../desk/content.js';
+import {
+  fittingModelsDoc,
+  helpDoc,
+  historyDoc,
+  modelAnswer,
+  quotaDoc,
+  replayLabel,
+} from '../../desk/content.js';
 import type { CancelMine, Desk, HistoryItem } from '../../desk/desk.js';
 import type { Caller } from '../../desk/place.js';
 import type { Door } from './access.js';
@@ -13,7 +20,7 @@ import type { ChatAdmins } from './admins.js';
 import { type AlbumMemory, mediaOf } from './media.js';
 import { parseCommand } from './parse.js';
 import { callerOf, deliveryTarget, TELEGRAM, targetOf } from './platform.js';
-import { docText } from './render.js';
+import { docText, MESSAGE_MAX } from './render.js';
 import type { Replies } from './reply.js';
 import type { Button } from './status.js';
 import type { UsernameMemory } from './usernames.js';
@@ -81,6 +88,8 @@ export function createCommandHandler(d: CommandDeps): (messages: Message[]) => P
   const { desk, replies } = d;
   const chatAdmin = (chatId: number, userId: number) => d.admins.isAdmin(chatId, userId);
   const busy = () => messageFor({ id: 'service-busy' });
+  // The most detail of every model that fits one message (`docText` cuts a longer one to the limit).
+  const models = docText(fittingModelsDoc(desk.catalog, (doc) => docText(doc).length < MESSAGE_MAX));
 
   async function generate(
     command: GenerateCommandName,
@@ -136,7 +145,7 @@ export function createCommandHandler(d: CommandDeps): (messages: Message[]) => P
       case 'help':
         return replies.reply(to, docText(helpDoc(desk.catalog, telegramHelpWords(d.username()))));
       case 'models':
-        return replies.reply(to, docText(modelsDoc(desk.catalog)));
+        return replies.reply(to, args ? docText(modelAnswer(args, desk.catalog)) : models);
       case 'quota': {
         const view = await desk.quota(caller);
         return replies.reply(to, view === 'busy' ? busy() : docText(quotaDoc(view), d.now()));
@@ -154,6 +163,7 @@ export function createCommandHandler(d: CommandDeps): (messages: Message[]) => P
       }
       case 'video':
       case 'reference':
+      case 'motion':
         return generate(name, args, messages, message, caller);
       default:
         if (message.chat.type === 'private') return replies.reply(to, unknownCommand(name));

@@ -29,7 +29,7 @@ export function telegramWords(images = 2): Vocabulary {
   return {
     input(name) {
       const { slot, index } = inputSlot(name);
-      if (slot === 'video') return 'the video';
+      if (slot === 'video' || slot === 'driving') return 'the video';
       if (images <= 1) return 'the image';
       const nth = ORDINALS[index - 1];
       return nth === undefined ? `image ${index}` : `the ${nth} image`;
@@ -62,6 +62,12 @@ export function telegramHelpWords(botUsername: string): HelpWords {
             : []),
           ...(inputs.lastFrame ? [['Caption an album of 2 photos: first and last frame']] : []),
           ...(inputs.firstFrame ? [[...reply, ' to a photo or an album']] : []),
+        ];
+      }
+      if (command === 'motion') {
+        return [
+          ['Caption an album of a photo of the character and an MP4 video of the motion to copy'],
+          [...reply, ' to such an album'],
         ];
       }
       const video = inputs.referenceVideo ? ', and an MP4 video if you like' : '';

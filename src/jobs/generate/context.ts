@@ -1,5 +1,6 @@
 import { DelayedError, UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { RetiredModel } from '../../catalog/retired.js';
 import { findModel, type ModelSpec, type Route } from '../../core/catalog.js';
 import type { MediaSources } from '../../core/ports.js';
 import type { Logger } from '../../log.js';
@@ -22,6 +23,8 @@ export interface GenerateDeps {
   /** For the cancel flags. */
   redis: Redis;
   catalog: readonly ModelSpec[];
+  /** Models taken out of the catalog: a job of one that has not started is told its replacement. */
+  retired?: readonly RetiredModel[];
   pollIntervalMs: number;
   logger: Logger;
   /**
@@ -53,7 +56,10 @@ export interface StepContext {
   delay(ms: number): Promise<never>;
   /** The client of a configured provider. */
   provider(name: string): VideoProvider;
-  /** The route of the job's model at a provider. */
+  /**
+   * The route of the job's model at a provider: the one chosen at `prepare` where the job carries
+   * it (so a model or route taken out of the catalog since does not stop it), else the catalog's.
+   */
   route(provider: string): Route;
   /** The job's model, if the catalog still has it. */
   model(): ModelSpec | undefined;
@@ -96,6 +102,8 @@ export function createStepContext(
       return provider;
     },
     route(provider) {
+      const state = data.state;
+      if (state.step === 'submit' && state.route?.provider === provider) return state.route;
       const route = model()?.routes.find((r) => r.provider === provider);
       if (!route) throw new UnrecoverableError(`no ${provider} route for ${data.request.model}`);
       return route;

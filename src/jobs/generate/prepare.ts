@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { retiredError } from '../../catalog/retired.js';
 import { candidateRoutes, type Route } from '../../core/catalog.js';
 import { type UserError, userError } from '../../core/errors.js';
 import type { MediaRef } from '../../core/request.js';
@@ -15,7 +16,13 @@ import type { StepContext } from './context.js';
  */
 export async function prepare(ctx: StepContext, state: StateOf<'prepare'>): Promise<UserError | undefined> {
   const model = ctx.model();
-  if (!model) return userError('unknown-model', { model: ctx.data.request.model, allowed: [] });
+  if (!model) {
+    // Taken out of the catalog before anything was started: nothing is paid, the credits come back.
+    const id = ctx.data.request.model;
+    return (
+      retiredError(id, ctx.deps.catalog, ctx.deps.retired ?? []) ?? userError('model-retired', { model: id })
+    );
+  }
   const route = nextRoute(ctx, state.excluded);
   if (!route) {
     return state.excluded.length > 0
@@ -34,11 +41,14 @@ export async function prepare(ctx: StepContext, state: StateOf<'prepare'>): Prom
     const memory = ctx.deps.memory;
     return memory ? memory.use(roomFor(ref, cap), stage) : stage();
   };
+  // Motion control's character image and driving video have limits of their own.
+  const motion = ctx.data.request.mode === 'motion' ? model.motion : undefined;
   const staged: StagedMedia = {};
   if (images.first) {
     const ref = images.first;
-    staged.first = await staging(ref, model.images.maxBytes, () =>
-      loadImage(ref, model.images, 'first-frame', sources, { maxPixels }),
+    const limits = motion?.image ?? model.images;
+    staged.first = await staging(ref, limits.maxBytes, () =>
+      loadImage(ref, limits, motion ? 'character-image' : 'first-frame', sources, { maxPixels }),
     );
   }
   if (images.last) {
@@ -58,16 +68,18 @@ export async function prepare(ctx: StepContext, state: StateOf<'prepare'>): Prom
     }
     staged.references = refs;
   }
-  const video = model.referenceVideo;
+  const video = motion?.video ?? model.referenceVideo;
   if (images.video && video) {
     const ref = images.video;
-    staged.video = await staging(ref, video.maxBytes, () => loadVideo(ref, video, sources));
+    const input = motion ? 'driving-video' : 'reference-video';
+    staged.video = await staging(ref, video.maxBytes, () => loadVideo(ref, video, sources, undefined, input));
   }
   await ctx.save({
     step: 'submit',
     excluded: state.excluded,
     provider: route.provider,
     staged,
+    route: { provider: route.provider, modes: [...route.modes], params: route.params },
     submitStarted: false,
     ...(provider.clientTaskIds ? { clientTaskId: randomUUID() } : {}),
   });

@@ -1,6 +1,6 @@
 import { ProviderError } from '../errors.js';
 import type { SubmitInput } from '../provider.js';
-import { imageKey, parseRoute, type RunningHubEndpoint, soundKey } from './route.js';
+import { imageKey, parseRoute, type RunningHubEndpoint, resolutionWire, soundKey } from './route.js';
 
 /**
  * Builds the JSON body of a submit from a validated request: picks the route's endpoint for the
@@ -42,8 +42,13 @@ export function buildRunningHubBody(input: SubmitInput): { path: string; body: R
     put(key, format === 'string' ? String(request.sound) : request.sound);
   }
   if (fields.resolution && request.resolution !== undefined) {
-    const { key, values } = fields.resolution;
-    put(key, values?.[request.resolution] ?? request.resolution);
+    const wire = resolutionWire(fields.resolution, request.resolution, request.aspectRatio);
+    if (wire === undefined) {
+      return refuse(
+        `${endpoint.path} has no size for ${request.resolution} at ${request.aspectRatio ?? 'no ratio'}`,
+      );
+    }
+    put(fields.resolution.key, wire);
   }
   put(fields.seed, request.seed);
 

@@ -27,6 +27,7 @@ const fieldsSchema = z
   .object({
     prompt: fieldName.optional(),
     negativePrompt: fieldName.optional(),
+    /** Absent where the endpoint makes clips of one length, which is then the model's only duration. */
     duration: formatted(['string', 'integer']).optional(),
     aspectRatio: fieldName.optional(),
     quality: fieldName.optional(),
@@ -35,10 +36,15 @@ const fieldsSchema = z
     sound: z.union([fieldName, formatted(['boolean', 'string'])]).optional(),
     /**
      * The output resolution, always sent (the validated request carries the model's default). `values`
-     * spells a neutral resolution the endpoint's way (`720p` → `720P`, `1280*720`) where it differs.
+     * spells a neutral resolution the endpoint's way (`720p` → `720P`) where it differs. Where the
+     * endpoint names a size rather than a resolution (`1280*720`, `size: "720x1280"`), the spelling
+     * depends on the aspect ratio too: `values` then maps each resolution to one per ratio.
      */
     resolution: z
-      .object({ key: fieldName, values: z.record(z.string(), z.string()).optional() })
+      .object({
+        key: fieldName,
+        values: z.record(z.string(), z.union([z.string(), z.record(z.string(), z.string())])).optional(),
+      })
       .strict()
       .optional(),
     /** An INT seed, sent only when the person gave one. */
@@ -72,6 +78,22 @@ export type RunningHubImageField = z.infer<typeof imageField>;
 /** An image field's body key and whether the URL goes inside a list. */
 export const imageKey = (field: RunningHubImageField): { key: string; list: boolean } =>
   typeof field === 'string' ? { key: field, list: false } : { key: field.key, list: field.format === 'list' };
+
+/**
+ * How an endpoint spells a resolution at an aspect ratio: its own word, a size for that ratio, or the
+ * neutral word itself. Undefined where the endpoint names sizes and has none for that ratio (or the
+ * mode chooses no ratio).
+ */
+export function resolutionWire(
+  field: NonNullable<RunningHubFields['resolution']>,
+  resolution: string,
+  aspectRatio: string | undefined,
+): string | undefined {
+  const spelled = field.values?.[resolution];
+  if (spelled === undefined) return resolution;
+  if (typeof spelled === 'string') return spelled;
+  return aspectRatio === undefined ? undefined : spelled[aspectRatio];
+}
 
 /** The sound field's body key and its wire format. */
 export const soundKey = (

@@ -160,6 +160,7 @@ describe('discord /admin: each subcommand, as members then see it', () => {
         '- **Daily budget:** none (0 spent today)',
         '- **Role tiers:** none',
         `- **Models:** all (${ALL_MODELS})`,
+        "- **Default model:** each command's usual one (see /models)",
         '- **Blocked words:** none',
         '- **Channels:** every channel',
         '- **Requests:** open',

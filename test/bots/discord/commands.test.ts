@@ -7,9 +7,11 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { buildCommands, DISCORD_LIMITS } from '../../../src/bots/discord/commands.js';
 import { type AttachmentLike, type CommandOptions, commandOf } from '../../../src/bots/discord/options.js';
 import { DISCORD } from '../../../src/bots/discord/platform.js';
+import { KLING } from '../../../src/catalog/kling.js';
 import { CATALOG } from '../../../src/catalog/models.js';
 import { MIB, type ModelSpec } from '../../../src/core/catalog.js';
 import { messageFor } from '../../../src/core/messages.js';
+import { commandModels } from '../../../src/desk/commands.js';
 import { checkCommand } from '../../../src/desk/request.js';
 
 type Command = RESTPostAPIChatInputApplicationCommandsJSONBody;
@@ -114,8 +116,9 @@ function checkLevel(c: Node): void {
   }
 }
 
-describe('buildCommands with the shipped catalog', () => {
-  const commands = buildCommands(CATALOG);
+describe('buildCommands with the shipped Kling family', () => {
+  // The Kling models only: what each option lists should not change each time a family is added.
+  const commands = buildCommands(KLING);
   const video = byName(commands, 'video');
   const reference = byName(commands, 'reference');
 
@@ -123,6 +126,7 @@ describe('buildCommands with the shipped catalog', () => {
     expect(commands.map((c) => c.name)).toEqual([
       'video',
       'reference',
+      'motion',
       'models',
       'quota',
       'history',
@@ -133,22 +137,19 @@ describe('buildCommands with the shipped catalog', () => {
     for (const c of commands) expect(c.type).toBe(1);
   });
 
-  it("stays within Discord's limits", () => {
+  it("stays within Discord's limits, with the whole catalog too", () => {
     checkLimits(commands);
+    checkLimits(buildCommands(CATALOG));
   });
 
-  it('offers every model in the command that serves its modes', () => {
-    for (const model of CATALOG) {
-      const doesVideo = model.modes.some((m) => m !== 'reference');
-      expect(choiceValues(option(video, 'model')).includes(model.id)).toBe(doesVideo);
-      expect(choiceValues(option(reference, 'model')).includes(model.id)).toBe(
-        model.modes.includes('reference'),
-      );
+  it('suggests the model as it is typed: autocomplete, no choices, whatever the catalog’s size', () => {
+    for (const command of [video, reference, byName(buildCommands(CATALOG), 'video')]) {
+      expect(option(command, 'model')).toMatchObject({ type: 3, autocomplete: true });
+      expect(option(command, 'model')).not.toHaveProperty('choices');
     }
-    // Every model does text or frames; the choices keep the catalog's order, under Discord's cap.
-    expect(choiceValues(option(video, 'model'))).toEqual(CATALOG.map((m) => m.id));
-    expect(CATALOG.length).toBeLessThanOrEqual(DISCORD_LIMITS.choices);
-    expect(choiceValues(option(reference, 'model'))).toEqual(['kling-o3-pro', 'kling-o3-std']);
+    expect(CATALOG.length).toBeGreaterThan(DISCORD_LIMITS.choices - 5);
+    expect(option(video, 'model').description).toContain('(default kling-2.5-turbo-pro); see /models');
+    expect(option(reference, 'model').description).toContain('(default kling-o3-pro)');
   });
 
   it("offers the union of the models' durations, as integers", () => {
@@ -188,8 +189,11 @@ describe('buildCommands with the shipped catalog', () => {
     expect(option(video, 'seed')).toMatchObject({ type: 4, min_value: 1, max_value: 2_147_483_647 });
     expect(option(video, 'seed').description).toContain('(kling-2.1-master and kling-2.1-pro)');
     expect(optionOf(reference, 'seed')).toBeUndefined();
-    // No shipped model offers a choice of resolution yet.
+    // No Kling model offers a choice of resolution; other families do.
     expect(optionOf(video, 'resolution')).toBeUndefined();
+    expect(option(byName(buildCommands(CATALOG), 'video'), 'resolution').description).toContain(
+      'veo-3.1-pro',
+    );
     expect(option(reference, 'reference_video').type).toBe(11);
     expect(optionOf(video, 'reference_video')).toBeUndefined();
   });
@@ -241,8 +245,27 @@ describe('buildCommands with the shipped catalog', () => {
     expect(reference.description).toContain('up to 7 images');
   });
 
-  it('/models, /quota, /history, /cancel and /help take no options', () => {
-    for (const name of ['models', 'quota', 'history', 'cancel', 'help']) {
+  it('/motion: a prompt, the character image and the driving video (both required), then its settings', () => {
+    const motion = byName(commands, 'motion');
+    expect(motion.options?.map((o) => o.name)).toEqual([
+      'prompt',
+      'image',
+      'video',
+      'model',
+      'negative_prompt',
+    ]);
+    expect(option(motion, 'image')).toMatchObject({ type: 11, required: true });
+    expect(option(motion, 'video')).toMatchObject({ type: 11, required: true });
+    expect(option(motion, 'video').description).toContain('up to 10 s');
+    expect(option(motion, 'negative_prompt').description).toContain('(kling-3.0-pro and kling-3.0-std)');
+  });
+
+  it('/models takes an optional model, suggested as typed; /quota, /history, /cancel and /help take no options', () => {
+    expect(byName(commands, 'models').options).toEqual([
+      expect.objectContaining({ type: 3, name: 'model', autocomplete: true }),
+    ]);
+    expect('required' in option(byName(commands, 'models'), 'model')).toBe(false);
+    for (const name of ['quota', 'history', 'cancel', 'help']) {
       expect(byName(commands, name).options).toBeUndefined();
     }
   });
@@ -258,7 +281,11 @@ describe('buildCommands follows the catalog', () => {
       qualities: ['std', 'pro'],
     });
     const video = byName(buildCommands([...BASE, kling3]), 'video');
-    expect(choiceValues(option(video, 'model'))).toEqual(['kling-2.5-turbo-pro', 'kling-o1', 'kling-3']);
+    expect(commandModels('video', [...BASE, kling3]).map((m) => m.id)).toEqual([
+      'kling-2.5-turbo-pro',
+      'kling-o1',
+      'kling-3',
+    ]);
     expect(choiceValues(option(video, 'duration'))).toEqual([5, 8, 10]);
     expect(choiceValues(option(video, 'aspect_ratio'))).toEqual(['16:9', '9:16', '1:1', '21:9']);
     expect(option(video, 'mode').description).toContain('kling-o1 and kling-3');
@@ -269,7 +296,7 @@ describe('buildCommands follows the catalog', () => {
   it('a new reference model with more images, sound and no reference video', () => {
     const big = variant(o3, { id: 'ref-9', label: 'Ref 9', maxReferenceImages: 9, durations: [4, 20] });
     const reference = byName(buildCommands([...BASE, big]), 'reference');
-    expect(choiceValues(option(reference, 'model'))).toEqual(['kling-o3-pro', 'ref-9']);
+    expect(commandModels('reference', [...BASE, big]).map((m) => m.id)).toEqual(['kling-o3-pro', 'ref-9']);
     expect(option(reference, 'image9')).toMatchObject({ type: 11 });
     expect(optionOf(reference, 'image10')).toBeUndefined();
     expect(choiceValues(option(reference, 'duration'))).toContain(20);
@@ -292,11 +319,11 @@ describe('buildCommands follows the catalog', () => {
     expect(duration).toMatchObject({ min_value: 1, max_value: 30 });
   });
 
-  it('more than 25 models: the model is typed, not chosen', () => {
+  it('more than 25 models: the model is still suggested as typed, within Discord’s limits', () => {
     const many = Array.from({ length: 30 }, (_, i) => variant(o1, { id: `m${i}`, label: `M ${i}` }));
     const commands = buildCommands(many);
     checkLimits(commands);
-    expect(choiceValues(option(byName(commands, 'video'), 'model'))).toEqual([]);
+    expect(option(byName(commands, 'video'), 'model')).toMatchObject({ autocomplete: true });
   });
 
   it('a model taking 40 reference images still fits the 25 options', () => {

@@ -255,15 +255,15 @@ describe('the desk’s documents in Discord markdown', () => {
     expect(text).toContain('`kling-o3-pro` — default for /reference');
     expect(text).toContain('Quality (`mode`): std (default), pro');
     expect(text).toContain('Takes: `negative_prompt`, `cfg_scale`');
-    expect(text).toContain('Choose one with `model`.');
+    expect(text).toContain('Choose one with `model`');
     // Ten models' details pass Discord's 2,000 characters: /models then gives a line each.
     expect(text.length).toBeGreaterThan(MESSAGE_LIMIT);
-    const brief = renderDoc(modelsDoc(CATALOG, { brief: true }));
+    const brief = renderDoc(modelsDoc(CATALOG, { detail: 'brief' }));
     for (const m of CATALOG) expect(brief).toContain(`\`${m.id}\``);
     expect(brief).toContain(
-      '**Kling 3.0 Pro** · `kling-3.0-pro`\ntext, image (first frame), first + last frame · 3–15 s · 72 per second | with sound 90 per second',
+      '▸ **Kling**\n`kling-2.5-turbo-pro` text, image, first+last · 5 or 10 s · from 175',
     );
-    expect(brief).toContain('Choose one with `model`.');
+    expect(brief).toContain('Choose one with `model`');
     expect(brief.length).toBeLessThanOrEqual(MESSAGE_LIMIT);
   });
 

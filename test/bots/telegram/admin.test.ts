@@ -342,7 +342,7 @@ describe('telegram /admin: each subcommand', () => {
     expect(await admin('/admin help')).toBe(help);
 
     expect(await admin('/admin frobnicate')).toBe(
-      "I don't know /admin frobnicate. The admin commands are settings, limit, budget, block, unblock, models, words, pause, resume, reset, cancel, stats: send /admin for how to use them.",
+      "I don't know /admin frobnicate. The admin commands are settings, limit, budget, block, unblock, models, default, words, pause, resume, reset, cancel, stats: send /admin for how to use them.",
     );
     expect(await admin('/admin tier 123 500')).toMatch(/^I don't know \/admin tier\./);
     expect(await admin('/admin limit')).toBe(

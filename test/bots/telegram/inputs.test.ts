@@ -2,8 +2,9 @@ import type { Message } from 'grammy/types';
 import { describe, expect, it } from 'vitest';
 import type { RunningHubFake } from '../../fakes/runninghub.js';
 import { memberUsage } from '../../helpers/harness.js';
-import { clipMp4, documentPdf, makePng } from '../../helpers/media.js';
+import { clipMp4, documentPdf, makePng, mp4Lasting } from '../../helpers/media.js';
 import {
+  albumRemembered,
   messageMatching,
   nothingQueued,
   replyTo,
@@ -11,21 +12,8 @@ import {
   telegramScenes,
   videoFor,
 } from '../../helpers/telegram.js';
-import { waitFor } from '../../helpers/wait.js';
 
 const scene = telegramScenes();
-
-/** The fixture clip, claiming to last `seconds` (its movie header's duration rewritten). */
-function mp4Lasting(seconds: number): Buffer {
-  const bytes = Buffer.from(clipMp4());
-  const at = bytes.indexOf('mvhd', 0, 'latin1');
-  if (bytes[at + 4] === 1) {
-    bytes.writeBigUInt64BE(BigInt(seconds * bytes.readUInt32BE(at + 24)), at + 28);
-  } else {
-    bytes.writeUInt32BE(seconds * bytes.readUInt32BE(at + 16), at + 20);
-  }
-  return bytes;
-}
 
 /** The inputs of the only task the RunningHub fake took. */
 const onlyTaskInputs = (rh: RunningHubFake) => {
@@ -59,11 +47,7 @@ describe('telegram bot: the reference video', () => {
       { photo: t.tg.photo(photo, 400, 400) },
       { video: t.tg.video(mp4) },
     ]);
-    await waitFor(
-      async () =>
-        (await t.app.redis.lrange(`${t.prefix}:tg:album:${chat.id}:${parts[0]?.media_group_id}`, 0, -1))
-          .length === 2,
-    );
+    await albumRemembered(t, parts);
     const request = t.tg.send({
       chat,
       from: alice,
@@ -106,19 +90,22 @@ describe('telegram bot: the reference video', () => {
     await nothingQueued(t, alice);
   });
 
-  it('a video over what a bot may download is refused before anything is queued', async () => {
-    const { h: t, alice, chat } = await scene();
-    const big = t.tg.document(clipMp4(), 'video/mp4', 'big.mp4', 30 * 1024 * 1024);
-    const parts = t.tg.album({ chat, from: alice, caption: '/reference dance' }, [
-      { photo: t.tg.photo(makePng(400, 400, 61), 400, 400) },
-      { document: big },
-    ]);
-    const reply = await replyTo(t, chat, parts[0] as Message);
-    expect(reply.text).toBe(
-      'The video is 30 MB; bots can download at most 20 MB here. Please send a smaller one.',
-    );
-    await nothingQueued(t, alice);
-  });
+  it.each(['reference', 'motion'])(
+    'a video over what a bot may download is refused before anything is queued (/%s)',
+    async (command) => {
+      const { h: t, alice, chat } = await scene();
+      const big = t.tg.document(clipMp4(), 'video/mp4', 'big.mp4', 30 * 1024 * 1024);
+      const parts = t.tg.album({ chat, from: alice, caption: `/${command} dance` }, [
+        { photo: t.tg.photo(makePng(400, 400, 61), 400, 400) },
+        { document: big },
+      ]);
+      const reply = await replyTo(t, chat, parts[0] as Message);
+      expect(reply.text).toBe(
+        'The video is 30 MB; bots can download at most 20 MB here. Please send a smaller one.',
+      );
+      await nothingQueued(t, alice);
+    },
+  );
 });
 
 describe('telegram bot: replies in Telegram words', () => {
@@ -139,12 +126,13 @@ describe('telegram bot: replies in Telegram words', () => {
     const neg = t.tg.send({ chat, from: alice, text: '/video a fox --neg blurry --model kling-o1' });
     expect((await replyTo(t, chat, neg)).text).toBe(
       'kling-o1 does not take --neg. Models that do: kling-2.5-turbo-pro, kling-3.0-pro, kling-3.0-std, ' +
-        'kling-2.6-pro, kling-2.5-turbo-std, kling-2.1-master, kling-2.1-pro.',
+        'kling-2.6-pro, kling-2.5-turbo-std, kling-2.1-master, kling-2.1-pro, wan-2.6.',
     );
     const mode = t.tg.send({ chat, from: alice, text: '/video a fox --mode std' });
     expect((await replyTo(t, chat, mode)).text).toBe(
       'kling-2.5-turbo-pro has no "std" mode. Choose one of: pro. ' +
-        'Models that have std: kling-o1, kling-o3-std, kling-3.0-std, kling-2.5-turbo-std.',
+        'Models that have std: kling-o1, kling-o3-std, kling-3.0-std, kling-2.5-turbo-std, ' +
+        'sora-2, veo-3.1-fast, hailuo-2.3, hailuo-02, vidu-q3-turbo, wan-2.6.',
     );
     await nothingQueued(t, alice);
   });

@@ -273,19 +273,19 @@ describe('parseCommand: errors', () => {
       '--cfg-scale',
       '--sound',
       '--no-sound',
+      '--res',
+      '--resolution',
       '--seed',
     ]);
     expect(messageFor(error)).toBe(
       'I don\'t know the option "--colour". Options: --model, --duration, --ratio, --aspect-ratio, --neg, ' +
-        '--negative-prompt, --mode, --quality, --cfg, --cfg-scale, --sound, --no-sound, --seed.',
+        '--negative-prompt, --mode, --quality, --cfg, --cfg-scale, --sound, --no-sound, --res, --resolution, --seed.',
     );
   });
 
   it('offers a flag only where some model of the command takes it', () => {
-    // No model offers a choice of resolution; no /reference model takes a negative prompt, a mode,
-    // a cfg scale or a seed.
-    expect(refused('a fox --res 1080p', 'option-unknown').details).toMatchObject({ option: '--res' });
-    for (const flag of ['--neg x', '--mode pro', '--cfg 0.5', '--seed 3']) {
+    // No /reference model takes a negative prompt, a mode, a cfg scale, a resolution or a seed.
+    for (const flag of ['--neg x', '--mode pro', '--cfg 0.5', '--res 1080p', '--seed 3']) {
       expect(refused(`a fox ${flag}`, 'option-unknown', 'reference').details).toMatchObject({
         known: ['--model', '--duration', '--ratio', '--aspect-ratio', '--sound', '--no-sound'],
       });
