@@ -212,6 +212,10 @@ export function createApp(options: AppOptions): App {
     },
     async close() {
       await Promise.allSettled(started.map((w) => w.close()));
+      // Not connected: there is nothing to flush, so the connection ends first. Each queue waits for
+      // a first connection and, once closed, stops listening for its failure: ending the connection
+      // after them would turn that failure into an unhandled rejection (test/app-close.test.ts).
+      if (redis.status !== 'ready') redis.disconnect();
       await queues.close();
       // With Redis gone, QUIT would wait for a reconnection forever (workers retry without limit).
       if (!(await settleWithin(redis.quit(), 2_000))) logger.warn('redis did not answer QUIT; disconnecting');

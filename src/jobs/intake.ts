@@ -139,9 +139,13 @@ export function createIntake(deps: IntakeDeps): Intake {
       });
       const outcome = await Promise.race([work, late]).finally(() => clearTimeout(timer));
       if (outcome !== 'late') return outcome;
-      void work.then(async (r) => {
-        if (r.ok) await cancelJob(r.value.jobId, requester, false).catch(() => undefined);
-      });
+      // The late job, if it was added after all, is cancelled (and refunded); a late failure is
+      // the busy answer already given, not an unhandled rejection.
+      void work
+        .then(async (r) => {
+          if (r.ok) await cancelJob(r.value.jobId, requester, false);
+        })
+        .catch(() => undefined);
       return err(userError('service-busy'));
     },
 

@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { type ConnectionOptions, type Job, type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DeliverPayload, DeliverResult, GeneratePayload, GenerateResult } from './payloads.js';
@@ -46,6 +47,7 @@ export interface Queues {
 /**
  * Opens the two queues on one connection. `prefix` is the BullMQ key prefix (hash-tag it for
  * Cluster). Connection errors are reported to `onError` (a queue's unheard `error` event would throw).
+ * The connection is the caller's: one that never became ready should be ended before `close()`.
  */
 export function createQueues(
   connection: ConnectionOptions,
@@ -64,6 +66,12 @@ export function createQueues(
       // them finish (briefly: Redis may be gone) so closing the connection does not orphan them.
       await settleWithin(Promise.allSettled([generate.waitUntilReady(), deliver.waitUntilReady()]), 2_000);
       await Promise.all([generate.close(), deliver.close()]);
+      // A closed queue's connection drops its listeners, yet still reports a first connection that
+      // fails later (a connect attempt ending after its timeout): with no listener, BullMQ's report
+      // throws, an unhandled rejection. Keep one that ignores it.
+      for (const queue of [generate, deliver]) {
+        (queue as unknown as { connection: EventEmitter }).connection.on('error', () => {});
+      }
     },
   };
 }
