@@ -79,12 +79,19 @@ const fiveOrTen = (credits5: number): CreditPrice => ({
   ],
 });
 
+/**
+ * Kling 3.0's and O3's several shots: `multiShot` on, and the model choosing the shots from the one
+ * prompt. Off, `multiShot: false` alone (the endpoints' default shot type needs per-shot prompts).
+ */
+const MULTI_SHOT = { key: 'multiShot', shotType: { key: 'shotType', on: 'intelligence' } } as const;
+
 type Tier = 'pro' | 'std';
 
 /**
  * Kling v3.0 pro or std on RunningHub: text, first frame, first and last frame, with sound (on by
- * default, as the endpoints have it). Single-shot only: `multiShot` with a `customize` shot type
- * needs per-shot prompts, which no command takes yet.
+ * default, as the endpoints have it). One shot by default; `multi-shot` lets the model cut between
+ * shots it chooses from the one prompt. The `customize` shot type needs per-shot prompts, which no
+ * command takes.
  */
 function klingV3(tier: Tier, price: { credits: number; withSound: number }): ModelSpec {
   const common = {
@@ -93,9 +100,9 @@ function klingV3(tier: Tier, price: { credits: number; withSound: number }): Mod
     duration: { key: 'duration', format: 'string' },
     cfgScale: 'cfgScale',
     sound: 'sound',
+    multiShot: MULTI_SHOT,
   } as const;
   const image = `kling-v3.0-${tier}/image-to-video`;
-  const fixed = { multiShot: false };
   return {
     id: `kling-3.0-${tier}`,
     family: 'kling',
@@ -115,6 +122,7 @@ function klingV3(tier: Tier, price: { credits: number; withSound: number }): Mod
     qualities: [tier],
     defaultQuality: tier,
     sound: { default: true },
+    multiShot: true,
     maxReferenceImages: 0,
     images: KLING_IMAGES,
     motion: { ...MOTION_LIMITS, negativePrompt: true },
@@ -124,13 +132,11 @@ function klingV3(tier: Tier, price: { credits: number; withSound: number }): Mod
         text: {
           path: `kling-v3.0-${tier}/text-to-video`,
           fields: { ...common, aspectRatio: 'aspectRatio' },
-          fixed,
         },
-        'first-frame': { path: image, fields: { ...common, firstFrame: 'firstImageUrl' }, fixed },
+        'first-frame': { path: image, fields: { ...common, firstFrame: 'firstImageUrl' } },
         'first-last': {
           path: image,
           fields: { ...common, firstFrame: 'firstImageUrl', lastFrame: 'lastImageUrl' },
-          fixed,
         },
         motion: motionEndpoint(`kling-v3.0-${tier}/motion-control`, true, true),
       }),
@@ -141,7 +147,7 @@ function klingV3(tier: Tier, price: { credits: number; withSound: number }): Mod
 /**
  * Kling O3 pro or std on RunningHub: text, first frame, first and last frame, and up to 7 reference
  * images with an optional reference video. Sound is off by default, as the reference endpoint has
- * it (the text and image endpoints default to on). Single-shot only, as for v3.0.
+ * it (the text and image endpoints default to on). Multi-shot as for v3.0.
  */
 function klingO3(tier: Tier, price: { credits: number; withSound: number }): ModelSpec {
   const base = `kling-video-o3-${tier}`;
@@ -149,8 +155,8 @@ function klingO3(tier: Tier, price: { credits: number; withSound: number }): Mod
     prompt: 'prompt',
     sound: 'sound',
     duration: { key: 'duration', format: 'integer' },
+    multiShot: MULTI_SHOT,
   } as const;
-  const fixed = { multiShot: false };
   return {
     id: `kling-o3-${tier}`,
     family: 'kling',
@@ -168,22 +174,21 @@ function klingO3(tier: Tier, price: { credits: number; withSound: number }): Mod
     qualities: [tier],
     defaultQuality: tier,
     sound: { default: false },
+    multiShot: true,
     maxReferenceImages: 7,
     referenceVideo: { types: ['video/mp4'], maxBytes: 50 * MIB, maxSeconds: 10 },
     images: KLING_IMAGES,
     price: { kind: 'per-second', ...price },
     routes: [
       runningHubRoute({
-        text: { path: `${base}/text-to-video`, fields: { ...common, aspectRatio: 'aspectRatio' }, fixed },
+        text: { path: `${base}/text-to-video`, fields: { ...common, aspectRatio: 'aspectRatio' } },
         'first-frame': {
           path: `${base}/image-to-video`,
           fields: { ...common, firstFrame: 'firstImageUrl' },
-          fixed,
         },
         'first-last': {
           path: `${base}/image-to-video`,
           fields: { ...common, firstFrame: 'firstImageUrl', lastFrame: 'lastImageUrl' },
-          fixed,
         },
         reference: {
           path: `${base}/reference-to-video`,
@@ -193,7 +198,7 @@ function klingO3(tier: Tier, price: { credits: number; withSound: number }): Mod
             referenceVideo: 'videoUrl',
             aspectRatio: 'aspectRatio',
           },
-          fixed: { keepOriginalSound: true, ...fixed },
+          fixed: { keepOriginalSound: true },
         },
       }),
     ],

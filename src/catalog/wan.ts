@@ -5,15 +5,15 @@ import { perSecondByResolution } from './price-tables.js';
 
 /**
  * Alibaba's Wan 2.6 on RunningHub: 5, 10 or 15 s at 720p or 1080p, from text or a first frame, with
- * a negative prompt. Single-shot only (`shotType: single`): a multi-shot clip cuts between shots the
- * prompt does not ask for. Sources and price notes: see `models.ts`.
+ * a negative prompt. One shot unless the person asks for several (`shotType: multi`, the model cutting
+ * between shots it chooses; `single` otherwise). Sources and price notes: see `models.ts`.
  *
  * Prices: no RunningHub list price; estimated at Alibaba Cloud Model Studio's own API price in CNY
  * for Wan 2.6 (not in providers.md, so not checked here): ¥0.6 a second at 720p, ¥1 at 1080p.
  */
 
 const duration = { key: 'duration', format: 'string' } as const;
-const fixed = { shotType: 'single' };
+const multiShot = { shotType: { key: 'shotType', on: 'multi', off: 'single' } };
 
 /** The text endpoint names a size (`1280*720`), not a resolution: each one spelt for each ratio. */
 const TEXT_SIZES = {
@@ -40,6 +40,7 @@ export const WAN: readonly ModelSpec[] = [
     qualities: ['std'],
     defaultQuality: 'std',
     resolutions: { options: ['720p', '1080p'], default: '1080p' },
+    multiShot: true,
     maxReferenceImages: 0,
     // RunningHub takes 50 MB; Alibaba's API wants at least 360 px a side.
     images: { types: ['image/jpeg', 'image/png'], maxBytes: 50 * MIB, minSide: 360 },
@@ -53,8 +54,8 @@ export const WAN: readonly ModelSpec[] = [
             negativePrompt: 'negativePrompt',
             duration,
             resolution: { key: 'resolution', values: TEXT_SIZES },
+            multiShot,
           },
-          fixed,
         },
         'first-frame': {
           path: 'alibaba/wan-2.6/image-to-video',
@@ -64,8 +65,8 @@ export const WAN: readonly ModelSpec[] = [
             duration,
             resolution: { key: 'resolution' },
             firstFrame: 'imageUrl',
+            multiShot,
           },
-          fixed,
         },
       }),
     ],

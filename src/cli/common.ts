@@ -19,7 +19,7 @@ export const USAGE = `usage: reelay generate --model <id> --prompt "…" --out c
          [--first-frame a.png] [--last-frame b.png] [--reference r1.png --reference r2.png …]
          [--reference-video v.mp4] [--motion-video v.mp4 (with --first-frame: motion control)]
          [--duration 10] [--aspect-ratio 9:16] [--mode std|pro]
-         [--negative-prompt "…"] [--cfg-scale 0.5] [--sound]
+         [--negative-prompt "…"] [--cfg-scale 0.5] [--sound] [--multi-shot]
        reelay register-commands [--guild <server id>]
        reelay models-table [--check] [--readme README.md]
 ${ADMIN_COMMANDS}

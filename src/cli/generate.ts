@@ -64,6 +64,7 @@ export async function parseGenerateArgs(
   if (v['aspect-ratio'] !== undefined) request.aspectRatio = v['aspect-ratio'];
   if (v.mode !== undefined) request.quality = v.mode;
   if (v.sound) request.sound = true;
+  if (v['multi-shot']) request.multiShot = true;
   if (v['first-frame']) request.firstFrame = await imageRef(v['first-frame'], '--first-frame');
   if (v['last-frame']) request.lastFrame = await imageRef(v['last-frame'], '--last-frame');
   if (v.reference && v.reference.length > 0) {
@@ -88,6 +89,7 @@ const OPTIONS = {
   mode: { type: 'string' },
   'cfg-scale': { type: 'string' },
   sound: { type: 'boolean' },
+  'multi-shot': { type: 'boolean' },
   'first-frame': { type: 'string' },
   'last-frame': { type: 'string' },
   reference: { type: 'string', multiple: true },

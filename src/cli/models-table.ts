@@ -30,6 +30,7 @@ function optionsText(model: ModelSpec): string {
     TAKES.negativePrompt(model) ? 'negative prompt' : undefined,
     TAKES.cfgScale(model) ? 'guidance' : undefined,
     TAKES.seed(model) ? 'seed' : undefined,
+    TAKES.multiShot(model) ? 'several shots' : undefined,
     model.referenceVideo ? `reference video (≤ ${model.referenceVideo.maxSeconds} s)` : undefined,
     model.motion ? `driving video (≤ ${model.motion.video.maxSeconds} s)` : undefined,
   ];

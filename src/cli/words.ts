@@ -10,6 +10,7 @@ const SETTING_FLAGS = {
   sound: '--sound',
   resolution: '--resolution',
   seed: '--seed',
+  multiShot: '--multi-shot',
 } as const;
 
 /** The command line's words: inputs and settings by the flags that gave them. */

@@ -97,6 +97,11 @@ export interface ModelSpec {
   defaultQuality: Quality;
   /** Whether the model can generate sound, and the default. */
   sound?: { default: boolean };
+  /**
+   * Whether the model can cut between several shots it chooses itself from the one prompt (off by
+   * default: one continuous shot). Not in motion mode.
+   */
+  multiShot?: true;
   /** Absent: the model has one resolution, which nobody chooses. */
   resolutions?: ResolutionChoice;
   /** Absent: the model takes no seed (on some route of it). */
@@ -161,7 +166,14 @@ export function candidateRoutes(
 
 /** A per-model setting a person may choose, and whether a model takes it. */
 export const TAKES: Record<
-  'negativePrompt' | 'cfgScale' | 'sound' | 'quality' | 'referenceVideo' | 'resolution' | 'seed',
+  | 'negativePrompt'
+  | 'cfgScale'
+  | 'sound'
+  | 'quality'
+  | 'referenceVideo'
+  | 'resolution'
+  | 'seed'
+  | 'multiShot',
   (m: ModelSpec) => boolean
 > = {
   negativePrompt: (m) => m.negativePrompt !== undefined,
@@ -171,4 +183,5 @@ export const TAKES: Record<
   referenceVideo: (m) => m.referenceVideo !== undefined,
   resolution: (m) => (m.resolutions?.options.length ?? 0) > 1,
   seed: (m) => m.seed !== undefined,
+  multiShot: (m) => m.multiShot === true,
 };

@@ -21,6 +21,7 @@ export const ERROR_IDS = [
   'resolution-unsupported',
   'seed-out-of-range',
   'seed-unsupported',
+  'multi-shot-unsupported',
   'mode-unsupported',
   'last-frame-without-first',
   'frames-and-references',

@@ -117,6 +117,10 @@ const MESSAGES: Record<ErrorId, Message> = {
   'seed-out-of-range': (d) =>
     `The seed must be a whole number from ${d.min} to ${d.max}; "${d.seed}" is not one.`,
   'seed-unsupported': (d, w) => `${d.model} does not take ${w.setting('seed')}.${elsewhere(d)}`,
+  'multi-shot-unsupported': (d) =>
+    d.motion
+      ? 'A motion-control clip is one shot: it follows the driving video.'
+      : `${d.model} makes one continuous shot.${elsewhere(d, 'can cut between shots')}`,
   'mode-unsupported': (d) => {
     const allowed = Array.isArray(d.allowed) ? d.allowed.map(String) : [];
     if (d.mode === 'reference' && allowed.includes('reference')) {

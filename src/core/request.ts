@@ -44,6 +44,7 @@ export const SETTING_KEYS = [
   'sound',
   'resolution',
   'seed',
+  'multiShot',
 ] as const;
 export type SettingKey = (typeof SETTING_KEYS)[number];
 
@@ -69,6 +70,8 @@ export const generationRequestSchema = z.object({
   resolution: z.string().optional(),
   /** A seed, to make a clip again the same way. */
   seed: z.number().optional(),
+  /** Let the model cut between several shots of its own choosing (Kling 3.0's `multiShot`). */
+  multiShot: z.boolean().optional(),
   firstFrame: mediaRefSchema.optional(),
   lastFrame: mediaRefSchema.optional(),
   references: z.array(mediaRefSchema).optional(),
@@ -96,6 +99,7 @@ export const validRequestSchema = z.object({
   sound: z.boolean().optional(),
   resolution: z.string().optional(),
   seed: z.number().int().optional(),
+  multiShot: z.boolean().optional(),
   images: z.object({
     first: mediaRefSchema.optional(),
     last: mediaRefSchema.optional(),

@@ -259,6 +259,15 @@ export function validate(req: GenerationRequest, catalog: readonly ModelSpec[]):
     seed = req.seed;
   }
 
+  // Several shots: the model's choice from the one prompt, never in motion mode (the video leads).
+  if (req.multiShot === true && (!model.multiShot || motion)) {
+    return refuse(
+      'multi-shot-unsupported',
+      motion ? { model: model.id, motion: 'yes' } : { model: model.id, models: others(TAKES.multiShot) },
+    );
+  }
+  const multiShot = req.multiShot === true;
+
   const references = req.references ?? [];
   if (mode.value === 'reference' && references.length > model.maxReferenceImages) {
     return refuse('too-many-references', { count: references.length, max: model.maxReferenceImages });
@@ -301,6 +310,7 @@ export function validate(req: GenerationRequest, catalog: readonly ModelSpec[]):
   if (sound !== undefined) valid.sound = sound;
   if (resolution !== undefined) valid.resolution = resolution;
   if (seed !== undefined) valid.seed = seed;
+  if (multiShot) valid.multiShot = true;
   if (req.firstFrame) valid.images.first = req.firstFrame;
   if (req.lastFrame) valid.images.last = req.lastFrame;
   if (references.length > 0) valid.images.references = references;
@@ -319,6 +329,7 @@ export function requestFromValid(valid: ValidRequest): GenerationRequest {
   if (valid.sound !== undefined) request.sound = valid.sound;
   if (valid.resolution !== undefined) request.resolution = valid.resolution;
   if (valid.seed !== undefined) request.seed = valid.seed;
+  if (valid.multiShot) request.multiShot = true;
   if (valid.images.first) request.firstFrame = valid.images.first;
   if (valid.images.last) request.lastFrame = valid.images.last;
   if (valid.images.references) request.references = valid.images.references;

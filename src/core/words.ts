@@ -44,6 +44,7 @@ const SETTING_NAMES: Record<SettingKey, string> = {
   sound: 'sound',
   resolution: 'the resolution',
   seed: 'a seed',
+  multiShot: 'several shots',
 };
 
 /** Plain words, for places that are no chat platform (the command line, logs). */

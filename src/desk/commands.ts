@@ -128,6 +128,15 @@ export const SETTINGS: readonly SettingSpec[] = [
     example: '12345',
     takenBy: TAKES.seed,
   },
+  {
+    key: 'multiShot',
+    name: 'multi-shot',
+    aliases: ['shots'],
+    type: 'boolean',
+    summary: 'Let the model cut between shots',
+    example: 'on',
+    takenBy: (m, modes) => TAKES.multiShot(m) && beyondMotion(modes),
+  },
 ];
 
 export const settingSpec = (key: SettingKey): SettingSpec =>

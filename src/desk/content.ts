@@ -183,6 +183,7 @@ function modelSection(model: ModelSpec, catalog: readonly ModelSpec[]): Section 
         ]
       : []),
     ...(model.seed ? [[{ setting: 'seed' as const }]] : []),
+    ...(model.multiShot ? [[{ setting: 'multiShot' as const }]] : []),
   ];
   if (extras.length > 0)
     lines.push([
@@ -344,6 +345,13 @@ export function modelDoc(model: ModelSpec, catalog: readonly ModelSpec[]): Doc {
         )
       : []),
     ...(model.seed ? takes('Seed (', { setting: 'seed' }, `): ${model.seed.min}–${model.seed.max}`) : []),
+    ...(model.multiShot
+      ? takes(
+          'Several shots (',
+          { setting: 'multiShot' },
+          '): the model cuts between shots it chooses; off by default',
+        )
+      : []),
     ...(model.modes.some((m) => m !== 'text') ? [[`Images: ${imageLimitsText(model.images)}`]] : []),
     ...(model.modes.includes('reference') ? [[`Reference images: up to ${model.maxReferenceImages}`]] : []),
     ...(model.referenceVideo

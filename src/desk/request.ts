@@ -19,6 +19,7 @@ export interface Settings {
   sound?: boolean;
   resolution?: string;
   seed?: number;
+  multiShot?: boolean;
 }
 
 /** An attachment as the platform hands it over, before we download it. */
@@ -135,6 +136,7 @@ export function requestOf(cmd: GenerateCommand, catalog: readonly ModelSpec[]): 
   if (s.sound !== undefined) request.sound = s.sound;
   if (s.resolution !== undefined) request.resolution = s.resolution;
   if (s.seed !== undefined) request.seed = s.seed;
+  if (s.multiShot !== undefined) request.multiShot = s.multiShot;
   return ok(request);
 }
 

@@ -99,6 +99,11 @@ export interface ProviderDescriptor {
   /** Problems with a catalog route of this provider (its `params` and `modes`); empty when it is good. */
   checkRoute(route: Route): string[];
   /**
+   * Whether the route sends a request's `multiShot` on every endpoint but motion control (which
+   * validation refuses it for). Absent: never; a model taking several shots can't use the route.
+   */
+  sendsMultiShot?(route: Route): boolean;
+  /**
    * How long a result URL keeps working after the clip is ready, as documented; a shade under, to
    * be safe. A clip too big to upload is posted as this link, saying when it expires.
    */

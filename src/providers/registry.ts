@@ -62,8 +62,13 @@ export function catalogProblems(
       const descriptor = providerNamed(route.provider, providers);
       if (!descriptor) return [`${where}: no provider of that name is registered`];
       const unknownModes = route.modes.filter((m) => !model.modes.includes(m));
+      const problems = descriptor.checkRoute(route);
+      // A model's several shots must never be dropped on the way: every route carries them.
+      if (problems.length === 0 && model.multiShot && !descriptor.sendsMultiShot?.(route)) {
+        problems.push('does not send several shots, which the model takes');
+      }
       return [
-        ...descriptor.checkRoute(route).map((p) => `${where}: ${p}`),
+        ...problems.map((p) => `${where}: ${p}`),
         ...unknownModes.map((m) => `${where}: serves ${m}, which the model does not offer`),
       ];
     }),

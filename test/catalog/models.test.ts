@@ -172,6 +172,29 @@ describe('catalog: every route is one its provider takes', () => {
     ]);
     expect(catalogProblems([wrongModes]).join('\n')).toMatch(/differ from the endpoints|does not offer/);
   });
+
+  it('is refused when a model taking several shots has a route that would drop them', () => {
+    const runware = findModel('kling-2.5-turbo-pro')!;
+    expect(catalogProblems([runware])).toEqual([]);
+    expect(catalogProblems([{ ...runware, multiShot: true }])).toEqual(
+      runware.routes.map(
+        (r, i) =>
+          `kling-2.5-turbo-pro route ${i + 1} (${r.provider}): does not send several shots, which the model takes`,
+      ),
+    );
+    const kling3 = findModel('kling-3.0-pro')!;
+    expect(catalogProblems([kling3])).toEqual([]);
+    const route = kling3.routes[0]!;
+    const { endpoints } = parseRunningHubRoute(route);
+    const { multiShot: _m, ...fields } = endpoints.text!.fields;
+    const dropping = {
+      ...route,
+      params: { endpoints: { ...endpoints, text: { ...endpoints.text!, fields } } },
+    };
+    expect(catalogProblems([{ ...kling3, routes: [dropping] }])).toEqual([
+      'kling-3.0-pro route 1 (runninghub): does not send several shots, which the model takes',
+    ]);
+  });
 });
 
 /** Every body key an endpoint's fields and fixed values name. */
@@ -186,6 +209,8 @@ function sentKeys(endpoint: RunningHubEndpoint): string[] {
     f.seed,
     f.references,
     f.referenceVideo,
+    f.multiShot?.key,
+    f.multiShot?.shotType?.key,
   ];
   const formatted = [f.duration, f.resolution, f.sound, f.firstFrame, f.lastFrame].map((field) =>
     field === undefined ? undefined : typeof field === 'string' ? field : field.key,
@@ -289,6 +314,18 @@ function vendorProblems(model: ModelSpec, mode: string, endpoint: RunningHubEndp
     if (!model.seed) fail('seed field on a model without seeds');
     else within(f.seed, model.seed.min, model.seed.max, 'seeds');
   } else if (model.seed) fail('the model takes a seed this endpoint does not');
+  if (f.multiShot) {
+    if (!model.multiShot) fail('multi-shot field on a model without several shots');
+    const { key, shotType } = f.multiShot;
+    if (key && at(key)?.type !== 'BOOLEAN') fail(`multi-shot field of type ${at(key)?.type}`);
+    if (!key && !shotType) fail('multi-shot field naming no key');
+    if (shotType) {
+      for (const value of [shotType.on, shotType.off]) {
+        if (value !== undefined && !options(shotType.key).includes(value)) fail(`no shot type ${value}`);
+      }
+    }
+  } else if (model.multiShot && mode !== 'motion')
+    fail('the model takes several shots this endpoint does not');
   for (const field of [f.firstFrame, f.lastFrame]) {
     if (field === undefined) continue;
     const { key, list } =
@@ -430,6 +467,28 @@ describe('catalog: the vendor check sees each field format', () => {
     expect(vendorProblems({ ...vidu, seed: model.seed! }, 'first-frame', viduEndpoint).join('\n')).toMatch(
       /takes a seed this endpoint does not/,
     );
+  });
+
+  it('checks the multi-shot switch and its shot types against the table, both ways', () => {
+    const kling3 = findModel('kling-3.0-pro')!;
+    const text = parseRunningHubRoute(kling3.routes[0]!).endpoints.text!;
+    const at = 'kling-3.0-pro text kling-v3.0-pro/text-to-video';
+    expect(vendorProblems(kling3, 'text', text)).toEqual([]);
+    const spelt = (on: string) => ({
+      ...text,
+      fields: { ...text.fields, multiShot: { key: 'multiShot', shotType: { key: 'shotType', on } } },
+    });
+    expect(vendorProblems(kling3, 'text', spelt('multi'))).toEqual([`${at}: no shot type multi`]);
+    const { multiShot: _m, ...withoutField } = text.fields;
+    expect(vendorProblems(kling3, 'text', { ...text, fields: withoutField })).toEqual([
+      `${at}: the model takes several shots this endpoint does not`,
+    ]);
+    const { multiShot: _s, ...oneShot } = kling3;
+    expect(vendorProblems(oneShot, 'text', text)).toEqual([
+      `${at}: multi-shot field on a model without several shots`,
+    ]);
+    const asList = { ...text, fields: { ...text.fields, multiShot: { key: 'shotType' } } };
+    expect(vendorProblems(kling3, 'text', asList)).toEqual([`${at}: multi-shot field of type LIST`]);
   });
 
   it('tells a list image field from a single one, and the strings "true"/"false" from a boolean', () => {

@@ -158,6 +158,43 @@ describe('validate: mode', () => {
   });
 });
 
+describe('validate: several shots', () => {
+  it('keeps several shots on a model that cuts between shots, and carries them back to a request', () => {
+    const v = valid({ model: 'kling-3.0-pro', prompt: PROMPT, multiShot: true });
+    expect(v.multiShot).toBe(true);
+    expect(requestFromValid(v).multiShot).toBe(true);
+    // Off is the default, and is not written down.
+    expect(valid({ model: 'kling-3.0-pro', prompt: PROMPT, multiShot: false })).not.toHaveProperty(
+      'multiShot',
+    );
+    expect(requestFromValid(valid(o3()))).not.toHaveProperty('multiShot');
+  });
+
+  it('refuses them on a one-shot model, naming the models that cut between shots', () => {
+    const error = invalid(kling25({ multiShot: true }), 'multi-shot-unsupported');
+    expect(error.details).toEqual({
+      model: 'kling-2.5-turbo-pro',
+      models: ['kling-o3-pro', 'kling-o3-std', 'kling-3.0-pro', 'kling-3.0-std'],
+    });
+  });
+
+  it('refuses them in motion control, where the driving video makes the one shot', () => {
+    const video = image('dance.mp4', { contentType: 'video/mp4', size: 10 * MIB });
+    const error = invalid(
+      {
+        model: 'kling-3.0-pro',
+        prompt: PROMPT,
+        mode: 'motion',
+        firstFrame: image(),
+        referenceVideo: video,
+        multiShot: true,
+      },
+      'multi-shot-unsupported',
+    );
+    expect(error.details).toEqual({ model: 'kling-3.0-pro', motion: 'yes' });
+  });
+});
+
 describe('validate: prompt', () => {
   it('refuses a missing prompt', () => {
     invalid({ model: 'kling-o1' }, 'prompt-missing');

@@ -157,6 +157,13 @@ describe('the grouped model list', () => {
     expect(veo).toContain('Credits per clip');
     expect(docText(modelAnswer('vidu-q', CATALOG))).toMatch(/^🎞 “vidu-q” could be 2 models/);
   });
+
+  it('/models <name> says which models cut between several shots, with the (shortest) flag that asks', () => {
+    expect(docText(modelAnswer('kling-3.0-pro', CATALOG))).toContain(
+      'Several shots (--shots): the model cuts between shots it chooses; off by default',
+    );
+    expect(docText(modelAnswer('kling-2.6-pro', CATALOG))).not.toContain('Several shots');
+  });
 });
 
 describe('a community’s default model, stored', () => {

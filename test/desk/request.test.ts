@@ -133,12 +133,14 @@ describe('each command offers only the settings some of its models take', () => 
       'sound',
       'resolution',
       'seed',
+      'multiShot',
     ]);
     expect(offeredSettings('reference', CATALOG).map((s) => s.key)).toEqual([
       'model',
       'duration',
       'aspectRatio',
       'sound',
+      'multiShot',
     ]);
   });
 });

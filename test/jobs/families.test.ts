@@ -385,6 +385,20 @@ const CASES: FamilyCase[] = [
     credits: 10 * 60,
   }),
   rh({
+    name: 'wan-2.6 first frame in several shots: shotType multi',
+    frames: 'first',
+    request: { model: 'wan-2.6', prompt: 'the festival, from the crowd and the sky', multiShot: true },
+    endpoint: 'alibaba/wan-2.6/image-to-video',
+    body: ([first]) => ({
+      prompt: 'the festival, from the crowd and the sky',
+      duration: '5',
+      resolution: '1080p',
+      imageUrl: first,
+      shotType: 'multi',
+    }),
+    credits: 5 * 100,
+  }),
+  rh({
     name: 'seedance-1.5-pro text by default: 3:4, sound as the string "true"',
     frames: 'none',
     request: { model: 'seedance-1.5-pro', prompt: 'a skateboarder at dusk' },

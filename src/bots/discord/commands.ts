@@ -138,6 +138,8 @@ function settingDetails(
     }
     case 'sound':
       return { note: '; see /models for the price', extra: {} };
+    case 'multiShot':
+      return { note: ' (off: one continuous shot)', extra: {} };
     case 'resolution': {
       const note = fallback?.resolutions
         ? ` (default ${fallback.resolutions.default}); see /models`

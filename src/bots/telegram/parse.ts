@@ -101,6 +101,7 @@ const VALUES: { [K in SettingKey]: { read(raw: string): Settings[K] | undefined;
     read: (v) => (SEED.test(v.trim()) ? Number(v.trim()) : undefined),
     expected: 'a whole number like 12345',
   },
+  multiShot: { read: readBoolean, expected: 'on or off' },
 };
 
 const invalid = (option: string, value: string, expected: string): Result<never, UserError> =>

@@ -51,6 +51,12 @@ export function buildRunningHubBody(input: SubmitInput): { path: string; body: R
     put(fields.resolution.key, wire);
   }
   put(fields.seed, request.seed);
+  if (fields.multiShot) {
+    const on = request.multiShot === true;
+    put(fields.multiShot.key, on);
+    const { shotType } = fields.multiShot;
+    if (shotType) put(shotType.key, on ? shotType.on : shotType.off);
+  }
 
   // A user's image must never be dropped silently: an image without a field, or a field the request
   // fills without a staged handle, is a routing bug, not something to paper over.

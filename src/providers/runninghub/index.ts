@@ -1,6 +1,6 @@
 import type { ProviderDescriptor } from '../provider.js';
 import { createRunningHub } from './client.js';
-import { checkRunningHubRoute } from './route.js';
+import { checkRunningHubRoute, sendsMultiShot } from './route.js';
 
 /**
  * RunningHub (https://www.runninghub.ai), described once for the registry. Its result links live
@@ -17,6 +17,7 @@ export const runningHub: ProviderDescriptor = {
     urlMeaning: 'the RunningHub base',
   },
   checkRoute: checkRunningHubRoute,
+  sendsMultiShot,
   resultUrlLifetimeMs: 23 * 3_600_000,
   acceptsWebhooks: false,
   create: createRunningHub,

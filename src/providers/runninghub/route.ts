@@ -49,6 +49,22 @@ const fieldsSchema = z
       .optional(),
     /** An INT seed, sent only when the person gave one. */
     seed: fieldName.optional(),
+    /**
+     * Several shots the model chooses (the request's `multiShot`), always sent: `key` the endpoint's
+     * BOOLEAN switch (Kling's `multiShot`), `shotType` its LIST of how shots are made, spelt `on` when
+     * the model picks the shots from the one prompt (`intelligence`, Wan's `multi`) and `off` when not
+     * (left out when the endpoint needs none).
+     */
+    multiShot: z
+      .object({
+        key: fieldName.optional(),
+        shotType: z
+          .object({ key: fieldName, on: z.string(), off: z.string().optional() })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
     firstFrame: imageField.optional(),
     lastFrame: imageField.optional(),
     references: fieldName.optional(),
@@ -111,6 +127,14 @@ export const runningHubRoute = (endpoints: RunningHubRouteParams['endpoints']): 
 /** The route's params, typed; throws a readable error when they are not RunningHub's. */
 export const parseRoute = (route: Route): RunningHubRouteParams =>
   parseParams(runningHubRouteSchema, route, 'RunningHub');
+
+/** Whether every endpoint of a (checked) route but motion control sends the `multiShot` field. */
+export function sendsMultiShot(route: Route): boolean {
+  const { endpoints } = parseRoute(route);
+  return Object.entries(endpoints).every(
+    ([mode, e]) => mode === 'motion' || e?.fields.multiShot !== undefined,
+  );
+}
 
 /** Problems with a catalog route to RunningHub; empty when it is good. */
 export function checkRunningHubRoute(route: Route): string[] {

@@ -209,9 +209,13 @@ describe('buildCommands with the shipped Kling family', () => {
       'cfg_scale',
       'sound',
       'seed',
+      'multi_shot',
       'first_frame',
       'last_frame',
     ]);
+    // Boolean; its description says what off means.
+    expect(option(video, 'multi_shot')).toMatchObject({ type: 5 });
+    expect(option(video, 'multi_shot').description).toMatch(/shots.*off: one continuous shot/i);
     expect(option(video, 'prompt')).toMatchObject({
       type: 3,
       required: true,
@@ -237,6 +241,7 @@ describe('buildCommands with the shipped Kling family', () => {
       'duration',
       'aspect_ratio',
       'sound',
+      'multi_shot',
       'reference_video',
     ]);
     expect(option(reference, 'image1')).toMatchObject({ type: 11, required: true });

@@ -276,10 +276,14 @@ describe('parseCommand: errors', () => {
       '--res',
       '--resolution',
       '--seed',
+      '--shots',
+      '--multi-shot',
+      '--no-multi-shot',
     ]);
     expect(messageFor(error)).toBe(
       'I don\'t know the option "--colour". Options: --model, --duration, --ratio, --aspect-ratio, --neg, ' +
-        '--negative-prompt, --mode, --quality, --cfg, --cfg-scale, --sound, --no-sound, --res, --resolution, --seed.',
+        '--negative-prompt, --mode, --quality, --cfg, --cfg-scale, --sound, --no-sound, --res, --resolution, --seed, ' +
+        '--shots, --multi-shot, --no-multi-shot.',
     );
   });
 
@@ -287,7 +291,17 @@ describe('parseCommand: errors', () => {
     // No /reference model takes a negative prompt, a mode, a cfg scale, a resolution or a seed.
     for (const flag of ['--neg x', '--mode pro', '--cfg 0.5', '--res 1080p', '--seed 3']) {
       expect(refused(`a fox ${flag}`, 'option-unknown', 'reference').details).toMatchObject({
-        known: ['--model', '--duration', '--ratio', '--aspect-ratio', '--sound', '--no-sound'],
+        known: [
+          '--model',
+          '--duration',
+          '--ratio',
+          '--aspect-ratio',
+          '--sound',
+          '--no-sound',
+          '--shots',
+          '--multi-shot',
+          '--no-multi-shot',
+        ],
       });
     }
   });
@@ -303,6 +317,7 @@ describe('parseCommand: errors', () => {
       '--sound',
       '--res',
       '--seed',
+      '--shots',
     ]);
     // Every flag is offered once some model takes its setting (resolution: a model with a choice).
     const hd = { ...CATALOG[0]!, id: 'hd', resolutions: { options: ['720p', '1080p'], default: '720p' } };

@@ -87,9 +87,9 @@ describe('the help', () => {
 
   it("lists each command's options by their flags, only those its models take", () => {
     expect(help).toContain(
-      'Options: --model, --duration, --ratio, --neg, --mode, --cfg, --sound, --res, --seed\n',
+      'Options: --model, --duration, --ratio, --neg, --mode, --cfg, --sound, --res, --seed, --shots\n',
     );
-    expect(help).toContain('Options: --model, --duration, --ratio, --sound\n');
+    expect(help).toContain('Options: --model, --duration, --ratio, --sound, --shots\n');
   });
 
   it('every example in it parses and is accepted by the desk, with the inputs it says to attach', () => {
