@@ -20,6 +20,7 @@ export const USAGE = `usage: reelay generate --model <id> --prompt "…" --out c
          [--reference-video v.mp4] [--motion-video v.mp4 (with --first-frame: motion control)]
          [--duration 10] [--aspect-ratio 9:16] [--mode std|pro]
          [--negative-prompt "…"] [--cfg-scale 0.5] [--sound] [--multi-shot]
+         [--resolution 1080p] [--seed 12345]
        reelay register-commands [--guild <server id>]
        reelay models-table [--check] [--readme README.md]
 ${ADMIN_COMMANDS}

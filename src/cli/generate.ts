@@ -65,6 +65,9 @@ export async function parseGenerateArgs(
   if (v.mode !== undefined) request.quality = v.mode;
   if (v.sound) request.sound = true;
   if (v['multi-shot']) request.multiShot = true;
+  if (v.resolution !== undefined) request.resolution = v.resolution;
+  const seed = numberFlag(v.seed, '--seed');
+  if (seed !== undefined) request.seed = seed;
   if (v['first-frame']) request.firstFrame = await imageRef(v['first-frame'], '--first-frame');
   if (v['last-frame']) request.lastFrame = await imageRef(v['last-frame'], '--last-frame');
   if (v.reference && v.reference.length > 0) {
@@ -90,6 +93,8 @@ const OPTIONS = {
   'cfg-scale': { type: 'string' },
   sound: { type: 'boolean' },
   'multi-shot': { type: 'boolean' },
+  resolution: { type: 'string' },
+  seed: { type: 'string' },
   'first-frame': { type: 'string' },
   'last-frame': { type: 'string' },
   reference: { type: 'string', multiple: true },
