@@ -212,9 +212,9 @@ export function createApp(options: AppOptions): App {
     },
     async close() {
       await Promise.allSettled(started.map((w) => w.close()));
-      // Not connected: there is nothing to flush, so the connection ends first. Each queue waits for
-      // a first connection and, once closed, stops listening for its failure: ending the connection
-      // after them would turn that failure into an unhandled rejection (test/app-close.test.ts).
+      // Not connected: there is nothing to flush and QUIT would wait for a reconnection, so the
+      // connection ends first; the queues' wait for a first connection then ends with it, while they
+      // still listen for its failure (createQueues keeps a listener after close for the rest).
       if (redis.status !== 'ready') redis.disconnect();
       await queues.close();
       // With Redis gone, QUIT would wait for a reconnection forever (workers retry without limit).

@@ -266,7 +266,6 @@ export function validate(req: GenerationRequest, catalog: readonly ModelSpec[]):
       motion ? { model: model.id, motion: 'yes' } : { model: model.id, models: others(TAKES.multiShot) },
     );
   }
-  const multiShot = req.multiShot === true;
 
   const references = req.references ?? [];
   if (mode.value === 'reference' && references.length > model.maxReferenceImages) {
@@ -310,7 +309,7 @@ export function validate(req: GenerationRequest, catalog: readonly ModelSpec[]):
   if (sound !== undefined) valid.sound = sound;
   if (resolution !== undefined) valid.resolution = resolution;
   if (seed !== undefined) valid.seed = seed;
-  if (multiShot) valid.multiShot = true;
+  if (req.multiShot === true) valid.multiShot = true;
   if (req.firstFrame) valid.images.first = req.firstFrame;
   if (req.lastFrame) valid.images.last = req.lastFrame;
   if (references.length > 0) valid.images.references = references;
